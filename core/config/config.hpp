@@ -1,0 +1,81 @@
+// The site configuration (TOML). Parsed whole into an immutable Config; every problem is reported
+// at once as "file:line:col: dotted.path: why".
+#pragma once
+#include <sluice/model.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace sluice {
+
+struct ControllerConfig {
+  std::string listen = "tcp://127.0.0.1:6817";  // what sluicectld binds (CLI and node agents)
+  std::string address;          // what clients connect to; defaults to `listen`
+  std::string state_dir = "/var/lib/sluice";
+  std::string log_file;         // empty: stderr
+  std::string log_level = "info";
+  Time node_timeout = 30;       // seconds without a heartbeat before a node is DOWN
+  Time heartbeat_interval = 5;  // seconds between node agent heartbeats
+  Time kill_wait = 30;          // seconds between SIGTERM and SIGKILL
+  Time min_job_age = 300;       // seconds a finished job stays in memory (then sacct only)
+  std::vector<std::string> admins = {"root"};  // users (names) allowed to act on every job
+  std::vector<std::string> plugin_dirs;        // searched in order; the build's dir is appended
+};
+
+struct AgentConfig {
+  std::string spool_dir = "/var/spool/sluiced";  // "%n" expands to the node name
+  std::string log_file;                          // "%n" expands to the node name
+};
+
+struct AuthConfig {
+  std::string type = "munge";   // "munge" | "peercred" (ipc-only, single machine)
+  std::string socket;           // munged socket; empty: libmunge's default
+};
+
+struct PluginConfig {
+  std::string point;     // "partition", "select", ...
+  std::string library;   // "select_gpu" (-> lib<name>.so in plugin_dirs) or a path
+  bool isolate = false;
+  std::shared_ptr<const toml::table> options;  // never null (empty table when absent)
+  std::string options_path;                    // "plugins.select.options"
+};
+
+struct Config {
+  std::string file;
+  std::string cluster_name = "sluice";
+  ControllerConfig controller;
+  AgentConfig agent;
+  AuthConfig auth;
+  std::vector<Node> nodes;            // expanded, in config order; live fields zero
+  std::vector<Partition> partitions;  // nodes expanded
+  std::map<std::string, PluginConfig> plugins;  // by point
+  std::shared_ptr<const toml::table> doc;       // the parsed document (owns option tables)
+
+  const Node* node(const std::string& name) const;
+};
+
+// Known extension points and the library each uses when [plugins.<point>] is absent.
+inline const std::map<std::string, std::string>& default_plugins() {
+  static const std::map<std::string, std::string> k = {{"partition", "partition"}, {"select", "select_gpu"}};
+  return k;
+}
+
+// Loads and validates `path`. On failure returns nullptr and fills `errors` with every problem as
+// "file:line:col: path: why" (line/col of the offending value; of the table when a key is missing).
+std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>& errors);
+// Same, from text (for tests); `name` is used as the file name in messages.
+std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& name,
+                                           std::vector<std::string>& errors);
+
+// Where the CLI and tools find the config: $SLUICE_CONF, else /etc/sluice/sluice.toml.
+std::string default_config_path();
+
+}  // namespace sluice

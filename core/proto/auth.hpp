@@ -1,0 +1,40 @@
+// Who sent a message. Identity is never taken from the message body: it comes from a MUNGE
+// credential (any transport) or, in "peercred" mode, from the kernel's credentials of the peer of
+// an ipc:// socket.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace zmq {
+class message_t;
+}
+
+namespace sluice {
+
+struct AuthConfig;
+
+struct Identity {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // Client side: a fresh credential for the next message ("" when the transport carries identity).
+  virtual std::string credential(std::string* error) = 0;
+  // Server side: the sender of a message whose first frame was `frame` and credential `cred`.
+  virtual std::optional<Identity> verify(const std::string& cred, const zmq::message_t& frame,
+                                         std::string* error) = 0;
+};
+
+std::unique_ptr<Authenticator> make_authenticator(const AuthConfig& cfg);
+
+// uid -> user name and back (getpwuid_r / getpwnam_r); the number as text when unknown.
+std::string user_name(std::uint32_t uid);
+std::string group_name(std::uint32_t gid);
+std::optional<std::uint32_t> user_id(const std::string& name);
+
+}  // namespace sluice

@@ -1,0 +1,51 @@
+// Request/reply to the controller from the CLI (one DEALER socket, bounded waits, no hangs).
+#pragma once
+#include "core/proto/wire.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace zmq {
+class context_t;
+class socket_t;
+}  // namespace zmq
+
+namespace sluice {
+
+struct Config;
+class Authenticator;
+
+// A failed call. `unreachable` is set when the controller could not be contacted at all.
+struct RpcError : std::runtime_error {
+  RpcError(const std::string& what, bool unreachable) : std::runtime_error(what), unreachable(unreachable) {}
+  bool unreachable;
+};
+
+class Client {
+ public:
+  explicit Client(const Config& cfg);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends `type` with `body`; returns the reply body. Throws RpcError on an error reply (what() is
+  // the controller's message), an unreachable controller or a timeout (SLUICE_TIMEOUT seconds,
+  // default 10).
+  Json call(const std::string& type, const Json& body = Json::object());
+
+  const std::string& endpoint() const { return endpoint_; }
+  zmq::context_t& context() { return *ctx_; }
+
+ private:
+  std::string endpoint_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<zmq::context_t> ctx_;
+  std::unique_ptr<zmq::socket_t> sock_;
+  int timeout_ms_;
+};
+
+// Fast reachability probe: false when nothing listens at a tcp:// or ipc:// endpoint.
+bool endpoint_listening(const std::string& endpoint);
+
+}  // namespace sluice

@@ -1,0 +1,46 @@
+#include "core/proto/wire.hpp"
+
+namespace sluice {
+
+std::string encode(const Message& m) {
+  Json j = {{"v", kProtocolVersion}, {"type", m.type}, {"body", m.body}};
+  if (!m.cred.empty()) j["cred"] = m.cred;
+  return j.dump();
+}
+
+std::optional<Message> decode(std::string_view bytes, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<Message> {
+    if (error) *error = std::move(why);
+    return std::nullopt;
+  };
+  if (bytes.size() > kMaxMessageBytes) return fail("message too large");
+  Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return fail("not a JSON object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer()) return fail("missing protocol version");
+  if (v->get<int>() != kProtocolVersion)
+    return fail("protocol version mismatch: got " + v->dump() + ", expected " + std::to_string(kProtocolVersion));
+  auto t = j.find("type");
+  if (t == j.end() || !t->is_string() || t->get_ref<const std::string&>().empty()) return fail("missing type");
+  Message m;
+  m.type = t->get<std::string>();
+  if (auto b = j.find("body"); b != j.end()) {
+    if (!b->is_object()) return fail("body is not an object");
+    m.body = std::move(*b);
+  }
+  if (auto c = j.find("cred"); c != j.end()) {
+    if (!c->is_string()) return fail("cred is not a string");
+    m.cred = c->get<std::string>();
+  }
+  return m;
+}
+
+std::string encode_reply(const Json& body) {
+  return Json{{"v", kProtocolVersion}, {"type", "reply"}, {"ok", true}, {"body", body}}.dump();
+}
+
+std::string encode_error(std::string_view error) {
+  return Json{{"v", kProtocolVersion}, {"type", "reply"}, {"ok", false}, {"error", error}}.dump();
+}
+
+}  // namespace sluice

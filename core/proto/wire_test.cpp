@@ -1,0 +1,75 @@
+#include "core/proto/wire.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sluice {
+namespace {
+
+TEST(Wire, RoundTripsAnEnvelope) {
+  Message m{"submit", {{"x", 1}}, "cred"};
+  std::string err;
+  auto back = decode(encode(m), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->type, "submit");
+  EXPECT_EQ(back->body["x"], 1);
+  EXPECT_EQ(back->cred, "cred");
+}
+
+struct BadCase {
+  const char* name;
+  std::string bytes;
+  const char* error;
+};
+
+class WireRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(WireRejects, WithAReason) {
+  std::string err;
+  EXPECT_FALSE(decode(GetParam().bytes, &err));
+  EXPECT_EQ(err, GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, WireRejects,
+    ::testing::Values(BadCase{"empty", "", "not a JSON object"}, BadCase{"garbage", "\xff\xfe{", "not a JSON object"},
+                      BadCase{"array", "[1,2]", "not a JSON object"},
+                      BadCase{"no_version", R"({"type":"x"})", "missing protocol version"},
+                      BadCase{"wrong_version", R"({"v":99,"type":"x"})",
+                              "protocol version mismatch: got 99, expected 1"},
+                      BadCase{"no_type", R"({"v":1})", "missing type"},
+                      BadCase{"type_not_string", R"({"v":1,"type":7})", "missing type"},
+                      BadCase{"body_not_object", R"({"v":1,"type":"x","body":[]})", "body is not an object"},
+                      BadCase{"cred_not_string", R"({"v":1,"type":"x","cred":1})", "cred is not a string"},
+                      BadCase{"too_large", std::string(kMaxMessageBytes + 1, ' '), "message too large"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Wire, JobRoundTripsThroughJson) {
+  Job j;
+  j.id = 42;
+  j.spec.name = "train";
+  j.spec.depends = {{DependKind::AfterOk, 7}};
+  j.state = JobState::Timeout;
+  j.alloc = {{"a256-t4-01", 4, 0, {0, 3}}};
+  Job back = Json(j).get<Job>();
+  EXPECT_EQ(back.id, 42u);
+  EXPECT_EQ(back.spec.name, "train");
+  EXPECT_EQ(back.state, JobState::Timeout);
+  ASSERT_EQ(back.alloc.size(), 1u);
+  EXPECT_EQ(back.alloc[0].gpus, (std::vector<std::uint32_t>{0, 3}));
+  EXPECT_EQ(Json(j)["state"], "TIMEOUT");
+  EXPECT_EQ(dependency_string(back.spec.depends), "afterok:7");
+}
+
+TEST(Wire, MissingJobFieldsTakeDefaults) {
+  Job back = Json::parse(R"({"id": 5})").get<Job>();
+  EXPECT_EQ(back.id, 5u);
+  EXPECT_EQ(back.state, JobState::Pending);
+  EXPECT_EQ(back.spec.cpus_per_task, 1u);
+}
+
+TEST(Wire, WrongFieldTypeThrowsForTheCallerToReject) {
+  EXPECT_THROW((void)Json::parse(R"({"id": "five"})").get<Job>(), nlohmann::json::exception);
+}
+
+}  // namespace
+}  // namespace sluice

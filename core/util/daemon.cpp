@@ -1,0 +1,76 @@
+#include "core/util/daemon.hpp"
+
+#include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace sluice {
+
+namespace {
+int ready_fd = -1;
+}
+
+bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level,
+                  int verbose, const std::string& pidfile) {
+  try {
+    auto logger = logfile.empty() ? spdlog::stderr_logger_mt(name)
+                                  : spdlog::basic_logger_mt(name, logfile, /*truncate=*/false);
+    spdlog::set_default_logger(logger);
+  } catch (const spdlog::spdlog_ex& e) {
+    std::fprintf(stderr, "%s: error: cannot open log %s: %s\n", name, logfile.c_str(), e.what());
+    return false;
+  }
+  auto lvl = spdlog::level::from_str(level);
+  for (int i = 0; i < verbose && lvl > spdlog::level::trace; ++i)
+    lvl = static_cast<spdlog::level::level_enum>(lvl - 1);
+  spdlog::set_level(lvl);
+  spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] %l: %v");
+  spdlog::flush_on(spdlog::level::debug);
+  auto write_pid = [&] {
+    if (pidfile.empty()) return;
+    if (FILE* f = std::fopen(pidfile.c_str(), "w")) {
+      std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+      std::fclose(f);
+    }
+  };
+  if (foreground) {
+    write_pid();
+    return true;
+  }
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) {
+    close(fds[1]);
+    char c;
+    bool ok = read(fds[0], &c, 1) == 1;
+    if (!ok) std::fprintf(stderr, "%s: error: failed to start (see log %s)\n", name, logfile.c_str());
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[0]);
+  ready_fd = fds[1];
+  setsid();
+  write_pid();
+  int devnull = open("/dev/null", O_RDWR);
+  dup2(devnull, 0);
+  dup2(devnull, 1);
+  if (!logfile.empty()) dup2(devnull, 2);
+  if (devnull > 2) close(devnull);
+  return true;
+}
+
+void daemon_ready() {
+  if (ready_fd >= 0) {
+    (void)!write(ready_fd, "1", 1);
+    close(ready_fd);
+    ready_fd = -1;
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,197 @@
+// The data model shared by the core, the CLI and plugins: jobs, nodes, partitions.
+// Plugins see these through const references (read-only views); only the core mutates them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+// Seconds since the epoch / durations in seconds. Time limits use kUnlimited for "UNLIMITED"
+// and kNoValue where nothing was requested.
+using Time = std::int64_t;
+inline constexpr std::int64_t kUnlimited = -1;
+inline constexpr std::int64_t kNoValue = -2;
+
+enum class JobState : std::uint8_t {
+  Pending,
+  Running,
+  Completed,
+  Failed,
+  Cancelled,
+  Timeout,
+  NodeFail,
+  Preempted,
+  OutOfMemory,
+};
+inline constexpr bool is_final(JobState s) { return s != JobState::Pending && s != JobState::Running; }
+
+// Slurm's long and short names: "PENDING"/"PD", "NODE_FAIL"/"NF", ...
+inline const char* state_name(JobState s) {
+  static constexpr const char* k[] = {"PENDING", "RUNNING",   "COMPLETED", "FAILED",       "CANCELLED",
+                                      "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY"};
+  return k[static_cast<int>(s)];
+}
+inline const char* state_code(JobState s) {
+  static constexpr const char* k[] = {"PD", "R", "CD", "F", "CA", "TO", "NF", "PR", "OOM"};
+  return k[static_cast<int>(s)];
+}
+inline std::optional<JobState> parse_state(const std::string& in) {
+  std::string s;
+  for (char c : in) s += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  for (int i = 0; i <= static_cast<int>(JobState::OutOfMemory); ++i) {
+    auto st = static_cast<JobState>(i);
+    if (s == state_name(st) || s == state_code(st)) return st;
+  }
+  return std::nullopt;
+}
+
+enum class DependKind : std::uint8_t { AfterOk, AfterAny, AfterNotOk, After };
+struct Dependency {
+  DependKind kind = DependKind::AfterOk;
+  std::uint64_t job = 0;
+};
+inline std::string dependency_string(const std::vector<Dependency>& deps) {  // "afterok:3,afterany:4"
+  static constexpr const char* k[] = {"afterok", "afterany", "afternotok", "after"};
+  std::string out;
+  for (const auto& d : deps) {
+    if (!out.empty()) out += ',';
+    out += k[static_cast<int>(d.kind)];
+    out += ':' + std::to_string(d.job);
+  }
+  return out;
+}
+
+// What a submission asks for. Filled by the CLI, normalised by the partition plugin.
+struct JobSpec {
+  std::string name;
+  std::string partition;           // empty: the partition plugin picks the default
+  Time time_limit = kNoValue;      // seconds
+  std::uint32_t nodes = 1;         // -N
+  std::uint32_t ntasks = 1;        // -n
+  std::uint32_t cpus_per_task = 1; // -c
+  std::uint64_t mem_mb = 0;        // --mem, per node; 0: none requested
+  std::uint32_t gpus = 0;          // -G / --gpus: total over the job
+  std::uint32_t gpus_per_node = 0; // --gres=gpu[:type]:N
+  std::string gpu_type;            // empty: any type
+  std::string nodelist;            // -w (hostlist expression)
+  std::string exclude;             // -x
+  std::string workdir;             // -D or the submit directory
+  std::string stdout_pattern;      // -o; empty: slurm-%j.out for batch jobs
+  std::string stderr_pattern;      // -e; empty: same file as stdout
+  std::string stdin_path;          // -i; empty: /dev/null for batch jobs
+  bool open_append = false;        // --open-mode=append
+  std::string script;              // batch script text (sbatch)
+  std::vector<std::string> argv;   // command (srun); for batch: script arguments
+  std::vector<std::string> env;    // "K=V", exported to the job
+  std::vector<Dependency> depends;
+  bool hold = false;
+  bool requeue = true;
+  bool batch = true;               // sbatch; false: srun (interactive I/O)
+  std::string io_endpoint;         // srun: where the node agent streams output (zmq endpoint)
+  std::string submit_host;
+  std::string comment;
+};
+
+struct NodeAlloc {
+  std::string node;
+  std::uint32_t cpus = 0;
+  std::uint64_t mem_mb = 0;
+  std::vector<std::uint32_t> gpus;  // node-local GPU indices
+};
+
+struct Job {
+  std::uint64_t id = 0;
+  std::uint32_t uid = 0, gid = 0;
+  std::string user, group;
+  JobSpec spec;
+  JobState state = JobState::Pending;
+  bool completing = false;   // final state decided, processes still being reaped
+  std::string reason;        // "None", "Resources", "Priority", "Dependency", ...
+  std::uint32_t priority = 0;
+  std::uint32_t partition_tier = 0;
+  Time submit_time = 0, eligible_time = 0, start_time = 0, end_time = 0;
+  std::vector<NodeAlloc> alloc;
+  int exit_code = 0;      // WEXITSTATUS
+  int term_signal = 0;    // signal that ended it, 0 if none
+  std::uint32_t restarts = 0;
+  bool cancel_requested = false;
+  bool launched = false;     // the node agent confirmed the launch
+  std::string stdout_path, stderr_path;  // resolved at launch
+};
+
+struct Gpu {
+  std::uint32_t index = 0;
+  std::string type;  // "t4", "a10", ...
+};
+
+enum class NodeBase : std::uint8_t { Idle, Mixed, Allocated };
+
+struct Node {
+  std::string name;
+  std::uint32_t cpus = 0;
+  std::uint64_t mem_mb = 0;
+  std::vector<Gpu> gpus;
+  std::vector<std::string> partitions;
+  std::string features;
+  // Live state, kept by the core.
+  bool responding = false;  // registered and heartbeating
+  bool drain = false;
+  bool down_admin = false;
+  std::string reason;
+  std::string reason_user;
+  Time reason_time = 0;
+  std::uint32_t alloc_cpus = 0;
+  std::uint64_t alloc_mem_mb = 0;
+  std::vector<bool> gpu_used;  // by GPU index
+  std::uint32_t running_jobs = 0;
+  Time boot_time = 0, agent_start_time = 0, last_seen = 0, last_busy = 0;
+  std::string addr, hostname, os, arch, version;
+  double cpu_load = 0;
+  std::uint64_t free_mem_mb = 0;
+};
+inline NodeBase node_base(const Node& n) {
+  if (n.running_jobs == 0 && n.alloc_cpus == 0) return NodeBase::Idle;
+  if (n.alloc_cpus >= n.cpus) return NodeBase::Allocated;
+  return NodeBase::Mixed;
+}
+// Slurm's node state word: "idle", "mix", "alloc", "down*", "drain", "drng" ...
+inline std::string node_state_short(const Node& n) {
+  const NodeBase b = node_base(n);
+  if (n.down_admin) return n.responding ? "down" : "down*";
+  if (!n.responding) return n.drain ? "drain*" : "down*";
+  if (n.drain) return b == NodeBase::Idle ? "drain" : "drng";
+  return b == NodeBase::Idle ? "idle" : b == NodeBase::Mixed ? "mix" : "alloc";
+}
+// "IDLE", "MIXED", "ALLOCATED", "DOWN+NOT_RESPONDING", "IDLE+DRAIN", "MIXED+DRAIN" ...
+inline std::string node_state_long(const Node& n) {
+  const NodeBase b = node_base(n);
+  std::string s = b == NodeBase::Idle ? "IDLE" : b == NodeBase::Mixed ? "MIXED" : "ALLOCATED";
+  if (n.down_admin || !n.responding) s = "DOWN";
+  if (n.drain) s += "+DRAIN";
+  if (!n.responding) s += "+NOT_RESPONDING";
+  return s;
+}
+
+enum class PreemptMode : std::uint8_t { Off, Requeue, Cancel };
+
+struct Partition {
+  std::string name;
+  std::vector<std::string> nodes;  // expanded
+  std::string nodes_expr;          // as configured
+  bool is_default = false;
+  bool up = true;
+  Time max_time = kUnlimited;
+  Time default_time = kNoValue;
+  std::uint32_t priority_tier = 1;
+  PreemptMode preempt_mode = PreemptMode::Off;
+  std::uint32_t max_nodes = 0;        // 0: unlimited
+  std::uint32_t max_gpus_per_job = 0; // 0: unlimited
+  std::vector<std::string> allow_groups;  // empty: ALL
+  std::vector<std::string> allow_users;   // empty: ALL
+};
+
+}  // namespace sluice

@@ -1,0 +1,48 @@
+// Loads the configured plugin set with Boost.DLL and is the one place the core calls plugins:
+// every call is timed, exceptions are contained, and slow calls are logged.
+#pragma once
+#include <sluice/partition.hpp>
+#include <sluice/select.hpp>
+
+#include <boost/dll/shared_library.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct Config;
+struct PluginConfig;
+
+// Owns one loaded plugin. The library is declared first so the object dies before it is unloaded.
+struct LoadedPlugin {
+  boost::dll::shared_library lib;
+  std::unique_ptr<Plugin> object;
+  std::string path;
+};
+
+// Finds, loads, ABI-checks, creates and configures a plugin. Errors name the file and the reason.
+std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig& pc, std::vector<std::string>& errors);
+std::vector<std::string> plugin_search_dirs(const Config& cfg);
+
+class PluginSet {
+ public:
+  // Loads every extension point of `cfg`; nullptr with `errors` filled on any failure.
+  static std::unique_ptr<PluginSet> load(const Config& cfg, std::vector<std::string>& errors);
+
+  Status admit(Job& job, const ClusterView& c);
+  Status gate(const Job& job, const ClusterView& c);
+  Status feasible(const Job& job, const ClusterView& c);
+  Status select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out);
+  std::string describe() const;  // "partition=<path> select=<path>"
+
+ private:
+  template <class F>
+  Status guarded(const char* what, F&& f);
+  std::unique_ptr<LoadedPlugin> partition_, select_;
+  PartitionPolicy* partition_api_ = nullptr;
+  SelectPolicy* select_api_ = nullptr;
+};
+
+}  // namespace sluice

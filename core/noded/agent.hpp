@@ -1,0 +1,70 @@
+// sluiced: the node agent. Registers its node, heartbeats, launches jobs (fork/exec in their own
+// process group, as the job's user when run as root), enforces time limits and signals, streams
+// srun I/O, and reports every job's end until the controller acknowledges it.
+#pragma once
+#include "core/config/config.hpp"
+#include "core/proto/auth.hpp"
+#include "core/proto/wire.hpp"
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <zmq.hpp>
+
+namespace sluice {
+
+class Agent {
+ public:
+  Agent(std::shared_ptr<const Config> cfg, std::string node);
+  ~Agent();
+  void run();  // until SIGTERM/SIGINT
+
+ private:
+  struct Task {
+    Job job;
+    pid_t pid = -1;
+    Time deadline = 0;   // time limit; 0: none
+    Time kill_at = 0;    // SIGKILL escalation; 0: none
+    bool timed_out = false;
+    bool exited = false;
+    int status = 0;
+    Time exited_at = 0;
+    int out_fd = -1, err_fd = -1;  // srun: pipes from the job
+    std::unique_ptr<zmq::socket_t> io;  // srun: PUSH to the waiting srun
+    std::string stderr_file;            // batch: where notices go
+  };
+
+  void send(const std::string& type, Json body);
+  void on_message(const Message& m);
+  void launch(const Job& job, Time kill_wait);
+  void kill(std::uint64_t id, int sig, const std::string& reason);
+  void reap();
+  void pump(Task& t, int& fd, const char* stream);
+  void finish(std::uint64_t id, bool launch_failed);
+  void timers();
+  void register_now();
+  void notice(Task& t, const std::string& text);
+  std::vector<std::string> environment(const Job& job, const std::string& nodelist) const;
+
+  std::shared_ptr<const Config> cfg_;
+  std::string name_;
+  std::string instance_;
+  std::string spool_;
+  std::unique_ptr<Authenticator> auth_;
+  zmq::context_t ctx_{1};
+  zmq::socket_t dealer_{ctx_, zmq::socket_type::dealer};
+  int sigfd_ = -1;
+  bool stop_ = false;
+  bool registered_ = false;
+  Time kill_wait_ = 30;
+  Time heartbeat_ = 5;
+  Time last_register_ = 0, last_heartbeat_ = 0, last_resend_ = 0;
+  std::map<std::uint64_t, Task> tasks_;
+  std::map<std::uint64_t, Json> unacked_;  // job ends not yet acknowledged
+  std::set<std::uint64_t> seen_;           // job ids launched by this instance
+};
+
+}  // namespace sluice

@@ -1,0 +1,45 @@
+// sluice: one binary answering to srun, sbatch, squeue, sinfo, scontrol, scancel, sacct (by argv[0])
+// and to `sluice <command> ...`.
+#include "cli/commands.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*fn)(int, char**);
+};
+constexpr Command kCommands[] = {
+    {"sbatch", sluice::cli::sbatch},   {"srun", sluice::cli::srun},     {"squeue", sluice::cli::squeue},
+    {"sinfo", sluice::cli::sinfo},     {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
+    {"sacct", sluice::cli::sacct},     {"local", sluice::cli::local},
+};
+
+int usage() {
+  std::fprintf(stderr,
+               "Usage: sluice <command> [options]\n"
+               "Commands: sbatch srun squeue sinfo scontrol scancel sacct local\n"
+               "The same commands are available under their own names (srun, sbatch, ...).\n");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* base = std::strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  for (const auto& c : kCommands)
+    if (std::strcmp(base, c.name) == 0) return c.fn(argc, argv);
+  if (argc < 2) return usage();
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V")) {
+    std::printf("sluice %s\n", SLUICE_VERSION);
+    return 0;
+  }
+  for (const auto& c : kCommands)
+    if (std::strcmp(argv[1], c.name) == 0) return c.fn(argc - 1, argv + 1);
+  std::fprintf(stderr, "sluice: unknown command '%s'\n", argv[1]);
+  return usage();
+}

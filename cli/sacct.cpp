@@ -1,0 +1,231 @@
+// sacct [options]: accounting records of jobs, finished or not, as Slurm 22.05 prints them.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "cli/commands.hpp"
+#include "cli/format.hpp"
+#include "core/util/text.hpp"
+
+namespace sluice::cli {
+namespace {
+
+constexpr const char* kProg = "sacct";
+
+constexpr const char* kHelp =
+    "sacct [<OPTION>]\n"
+    "    Valid <OPTION> values are:\n"
+    "     -a, --allusers:\n"
+    "\t           Display jobs for all users. By default, only the\n"
+    "\t           current user's jobs are displayed.  If ran by user root\n"
+    "\t           this is the default.\n"
+    "     -b, --brief:\n"
+    "\t           Equivalent to '--format=jobid,state,exitcode'.\n"
+    "     -D, --duplicates:\n"
+    "\t           If Slurm job ids are reset, some job numbers will\n"
+    "\t           probably appear more than once refering to different jobs.\n"
+    "     -e, --helpformat:\n"
+    "\t           Print a list of fields that can be specified with the\n"
+    "\t           '--format' option\n"
+    "     -h, --help: Print this description of use.\n"
+    "     -j, --jobs:\n"
+    "\t           Format is <job(.step)>. Display information about this\n"
+    "\t           job or comma-separated list of jobs.\n"
+    "     -n, --noheader:\n"
+    "\t           No header will be added to the beginning of output.\n"
+    "     -o, --format:\n"
+    "\t           Comma separated list of fields. (use \"--helpformat\"\n"
+    "\t           for a list of available fields).\n"
+    "     -p, --parsable: output will be '|' delimited with a '|' at the end\n"
+    "     -P, --parsable2: output will be '|' delimited without a '|' at the end\n"
+    "     -r, --partition:\n"
+    "\t           Comma separated list of partitions to select jobs and\n"
+    "\t           job steps from. The default is all partitions.\n"
+    "     -s, --state:\n"
+    "\t           Select jobs based on their current state.\n"
+    "     -S, --starttime:\n"
+    "\t           Select jobs eligible after this time.  Default is\n"
+    "\t           00:00:00 of the current day, unless '-s' or '-j' is set.\n"
+    "     -u, --user:\n"
+    "\t           Use this comma separated list of user names to select jobs.\n"
+    "     -V, --version: Print version.\n"
+    "     -X, --allocations:\n"
+    "\t           Only show statistics relevant to the job allocation\n"
+    "\t           itself, not taking steps into consideration.\n";
+
+constexpr std::string_view kFieldNames[] = {
+    "Account", "AllocCPUS", "AllocNodes", "Comment",  "DerivedExitCode", "Elapsed",  "ElapsedRaw", "Eligible",
+    "End",     "ExitCode",  "GID",        "Group",    "JobID",           "JobIDRaw", "JobName",    "NCPUS",
+    "NNodes",  "NodeList",  "NTasks",     "Priority", "Partition",       "QOS",      "Reason",     "ReqCPUS",
+    "ReqMem",  "ReqNodes",  "Restarts",   "Start",    "State",           "Submit",   "Timelimit",  "User",
+    "UID",     "WorkDir"};
+
+// "2026-11-26", "2026-11-26T03:52[:09]", "now", "today" or "midnight": local time.
+std::optional<Time> parse_start(const std::string& s) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  const std::string l = to_lower(s);
+  if (l == "now") return now;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  if (l != "today" && l != "midnight") {
+    int n = 0;
+    if (std::sscanf(s.c_str(), "%d-%d-%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3)
+      return std::nullopt;
+    if (s[static_cast<std::size_t>(n)] == 'T') {
+      int m = 0;
+      const int got =
+          std::sscanf(s.c_str() + n + 1, "%d:%d%n:%d%n", &tm.tm_hour, &tm.tm_min, &m, &tm.tm_sec, &m);
+      if (got < 2) return std::nullopt;
+      n += 1 + m;
+    }
+    if (static_cast<std::size_t>(n) != s.size()) return std::nullopt;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+  }
+  tm.tm_isdst = -1;
+  return std::mktime(&tm);
+}
+
+}  // namespace
+
+int sacct(int argc, char** argv) {
+  enum { kUsageOpt = 0x100 };
+  static const option kOptions[] = {{"allusers", no_argument, nullptr, 'a'},
+                                    {"allocations", no_argument, nullptr, 'X'},
+                                    {"allclusters", no_argument, nullptr, 'L'},
+                                    {"brief", no_argument, nullptr, 'b'},
+                                    {"duplicates", no_argument, nullptr, 'D'},
+                                    {"format", required_argument, nullptr, 'o'},
+                                    {"help", no_argument, nullptr, 'h'},
+                                    {"helpformat", no_argument, nullptr, 'e'},
+                                    {"jobs", required_argument, nullptr, 'j'},
+                                    {"noheader", no_argument, nullptr, 'n'},
+                                    {"parsable", no_argument, nullptr, 'p'},
+                                    {"parsable2", no_argument, nullptr, 'P'},
+                                    {"partition", required_argument, nullptr, 'r'},
+                                    {"starttime", required_argument, nullptr, 'S'},
+                                    {"state", required_argument, nullptr, 's'},
+                                    {"usage", no_argument, nullptr, kUsageOpt},
+                                    {"user", required_argument, nullptr, 'u'},
+                                    {"verbose", no_argument, nullptr, 'v'},
+                                    {"version", no_argument, nullptr, 'V'},
+                                    {nullptr, 0, nullptr, 0}};
+
+  std::string format;
+  bool brief = false, no_header = false, all_users = false;
+  Parsable parsable = Parsable::No;
+  std::vector<std::uint64_t> ids;
+  std::vector<std::string> users, partitions;
+  std::vector<StateFilter> states;
+  std::optional<Time> since;
+  optind = 0;
+  for (int c; (c = getopt_long(argc, argv, "abDehj:LnNo:pPr:s:S:u:vVX", kOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'a': all_users = true; break;
+      case 'b': brief = true; break;
+      case 'D':
+      case 'L':
+      case 'N':
+      case 'v':
+      case 'X': break;
+      case 'e':
+        for (std::size_t i = 0; i < std::size(kFieldNames); ++i)
+          std::printf("%-20s%s", std::string(kFieldNames[i]).c_str(), i % 4 == 3 ? "\n" : "");
+        std::printf("\n");
+        return 0;
+      case 'h':
+      case kUsageOpt: std::fputs(kHelp, stdout); return 0;
+      case 'j':
+        for (const auto& tok : split(optarg, ',')) {
+          const auto id = parse_uint(tok.substr(0, tok.find('.')));
+          if (!id) {
+            error(kProg, "Invalid job id: " + tok);
+            return 1;
+          }
+          ids.push_back(*id);
+        }
+        break;
+      case 'n': no_header = true; break;
+      case 'o': format += (format.empty() ? "" : ",") + std::string(optarg); break;
+      case 'p': parsable = Parsable::Ending; break;
+      case 'P': parsable = Parsable::NoEnding; break;
+      case 'r': partitions = split(optarg, ','); break;
+      case 's':
+        for (const auto& s : split(optarg, ',')) {
+          auto f = parse_job_state(s);
+          if (!f) {
+            error(kProg, "Invalid state: " + s);
+            return 1;
+          }
+          states.push_back(*f);
+        }
+        break;
+      case 'S':
+        since = parse_start(optarg);
+        if (!since) {
+          error(kProg, std::string("Invalid time specification: ") + optarg);
+          return 1;
+        }
+        break;
+      case 'u':
+        for (const auto& u : split(optarg, ',')) users.push_back(u);
+        break;
+      case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
+      default: std::fprintf(stderr, "Try \"sacct --help\" for more information\n"); return 1;
+    }
+  }
+  std::string bad;
+  const auto fields = parse_acct_fields(!format.empty() ? std::string_view(format)
+                                        : brief         ? kSacctBriefFormat
+                                                        : kSacctFormat,
+                                        &bad);
+  if (!fields) {
+    std::fprintf(stderr, "Invalid field requested: \"%s\"\n", bad.c_str());
+    return 1;
+  }
+  if (!since && ids.empty() && states.empty()) since = parse_start("today");
+  if (!no_header) std::fputs(sacct_header(*fields, parsable).c_str(), stdout);
+
+  auto cfg = load_cli_config(kProg);
+  if (!cfg) return 1;
+  Client client(*cfg);
+  // One query per user named; without names: the given jobs, everybody's (-a, or root), or the caller's.
+  std::vector<Json> queries;
+  if (!ids.empty())
+    queries.push_back({{"ids", ids}});
+  else if (!users.empty())
+    for (const auto& u : users) queries.push_back({{"user", u}});
+  else if (all_users || getuid() == 0)
+    queries.push_back({{"all_users", true}});
+  else
+    queries.push_back(Json::object());
+  std::vector<Job> jobs;
+  Time now = std::time(nullptr);
+  for (auto& q : queries) {
+    if (since) q["since"] = *since;
+    const auto reply = call(client, kProg, "acct", q);
+    if (!reply) return 1;
+    for (auto& j : reply->at("jobs").get<std::vector<Job>>()) jobs.push_back(std::move(j));
+    now = reply->value("now", now);
+  }
+  std::ranges::sort(jobs, {}, &Job::id);
+  const auto [dup_begin, dup_end] = std::ranges::unique(jobs, {}, &Job::id);
+  jobs.erase(dup_begin, dup_end);
+  std::string out;
+  for (const auto& j : jobs) {
+    if (!partitions.empty() && std::ranges::find(partitions, j.spec.partition) == partitions.end()) continue;
+    if (!states.empty() &&
+        std::ranges::none_of(states, [&](const StateFilter& f) { return f.state && j.state == *f.state; }))
+      continue;
+    out += sacct_line(j, *fields, parsable, now);
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace sluice::cli

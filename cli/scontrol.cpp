@@ -1,0 +1,426 @@
+// scontrol [options] [command ...]: show jobs, nodes and partitions, update nodes, hold and release
+// jobs, reconfigure and ping the controller, with Slurm 22.05's wording. Without a command it reads
+// commands from standard input.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/format.hpp"
+#include "core/util/hostlist.hpp"
+#include "core/util/text.hpp"
+#include "core/util/timefmt.hpp"
+
+namespace sluice::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "scontrol [<OPTION>] [<COMMAND>]\n"
+    "    Valid <OPTION> values are:\n"
+    "     -a or --all: equivalent to \"all\" command\n"
+    "     -d or --details: equivalent to \"details\" command\n"
+    "     -h or --help: equivalent to \"help\" command\n"
+    "     -o or --oneliner: equivalent to \"oneliner\" command\n"
+    "     -Q or --quiet: equivalent to \"quiet\" command\n"
+    "     -v or --verbose: equivalent to \"verbose\" command\n"
+    "     -V or --version: equivalent to \"version\" command\n"
+    "\n"
+    "    Valid <COMMAND> values are:\n"
+    "     all                      display information about all partitions\n"
+    "     details                  show more details in job output\n"
+    "     exit                     terminate scontrol\n"
+    "     help                     print this description of use\n"
+    "     hold <job_list>          prevent specified job from starting\n"
+    "     oneliner                 report output one record per line\n"
+    "     ping                     print status of slurmctld daemons\n"
+    "     quiet                    print no messages other than error messages\n"
+    "     quit                     terminate this command\n"
+    "     reconfigure              re-read configuration files\n"
+    "     release <job_list>       permit specified job to start\n"
+    "     show <ENTITY> [<ID>]     display state of identified entity, default is all records\n"
+    "     uhold <job_list>         place user hold on specified job\n"
+    "     update <SPECIFICATIONS>  update node configuration\n"
+    "     verbose                  enable detailed logging\n"
+    "     version                  display tool version number\n"
+    "\n"
+    "  <ENTITY> may be \"config\", \"hostlist\", \"hostlistsorted\", \"hostnames\", \"job\", \"node\" or\n"
+    "  \"partition\".\n"
+    "\n"
+    "  <SPECIFICATIONS> are: NodeName=<name> State=<DRAIN|DOWN|IDLE|RESUME|UNDRAIN> Reason=<text>\n";
+
+// Slurm's keyword matching: `tag` is a case-insensitive prefix of `word` at least `min` long.
+bool keyword(const std::string& tag, std::string_view word, std::size_t min) {
+  return tag.size() >= min && tag.size() <= word.size() && to_lower(tag) == word.substr(0, tag.size());
+}
+
+// "tcp://host:port" -> "host"; the local host name for ipc endpoints.
+std::string controller_host(const Config& cfg) {
+  std::string ep = cfg.controller.address.empty() ? cfg.controller.listen : cfg.controller.address;
+  if (starts_with(ep, "tcp://")) {
+    ep = ep.substr(6);
+    return ep.substr(0, ep.rfind(':'));
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host).substr(0, std::string(host).find('.'));
+}
+
+class Scontrol {
+ public:
+  Scontrol(const Config& cfg, bool details, bool one_liner)
+      : cfg_(cfg), client_(cfg), details_(details), one_liner_(one_liner) {}
+
+  // Runs one command; false when it asks to leave (exit, quit).
+  bool run(const std::vector<std::string>& argv);
+  int exit_code() const { return exit_code_; }
+
+ private:
+  void fail(const std::string& msg) {
+    std::fprintf(stderr, "%s\n", msg.c_str());
+    exit_code_ = 1;
+  }
+  void show(const std::vector<std::string>& argv);
+  void show_jobs(const std::string& id);
+  void show_nodes(const std::string& names);
+  void show_partitions(const std::string& name);
+  void show_config();
+  void update(const std::vector<std::string>& argv);
+  void hold(const std::string& op, const std::string& arg);
+  void reconfigure();
+  void ping();
+
+  const Config& cfg_;
+  Client client_;
+  bool details_, one_liner_;
+  int exit_code_ = 0;
+};
+
+bool Scontrol::run(const std::vector<std::string>& argv) {
+  const std::string& tag = argv[0];
+  const auto too_many = [&](std::size_t max_args) {
+    if (argv.size() <= max_args) return false;
+    fail("too many arguments for keyword:" + tag);
+    return true;
+  };
+  if (keyword(tag, "all", 2) || keyword(tag, "verbose", 4)) {
+    // Accepted for compatibility: Sluice has no hidden partitions and logs nothing more.
+  } else if (keyword(tag, "details", 1)) {
+    if (!too_many(1)) details_ = true;
+  } else if (keyword(tag, "exit", 2) || keyword(tag, "quit", 4)) {
+    too_many(1);
+    return false;
+  } else if (keyword(tag, "help", 2)) {
+    too_many(1);
+    std::fputs(kUsage, stdout);
+  } else if (keyword(tag, "hide", 2)) {
+    details_ = false;
+  } else if (keyword(tag, "oneliner", 1)) {
+    if (!too_many(1)) one_liner_ = true;
+  } else if (keyword(tag, "ping", 3)) {
+    if (!too_many(1)) ping();
+  } else if (keyword(tag, "quiet", 4)) {
+    too_many(1);
+  } else if (keyword(tag, "reconfigure", 3)) {
+    too_many(2);
+    reconfigure();
+  } else if (starts_with(to_lower(tag), "hold") || starts_with(to_lower(tag), "uhold") ||
+             keyword(tag, "release", 3)) {
+    if (argv.size() < 2) fail("too few arguments for keyword:" + tag);
+    for (std::size_t i = 1; i < argv.size(); ++i) hold(tag, argv[i]);
+  } else if (keyword(tag, "show", 3)) {
+    show(argv);
+  } else if (keyword(tag, "update", 1)) {
+    if (argv.size() < 2)
+      fail("too few arguments for " + tag + " keyword");
+    else
+      update(argv);
+  } else if (keyword(tag, "version", 4)) {
+    std::printf("sluice %s\n", SLUICE_VERSION);
+  } else {
+    fail("invalid keyword: " + tag);
+  }
+  return true;
+}
+
+void Scontrol::show(const std::vector<std::string>& argv) {
+  if (argv.size() > 3) return fail("too many arguments for keyword:" + argv[0]);
+  if (argv.size() < 2) return fail("too few arguments for keyword:" + argv[0]);
+  std::string tag = argv[1], val = argv.size() > 2 ? argv[2] : "";
+  if (const std::size_t eq = tag.find('='); eq != std::string::npos) {
+    val = tag.substr(eq + 1);
+    tag = tag.substr(0, eq);
+  }
+  if (keyword(tag, "config", 1)) {
+    show_config();
+  } else if (keyword(tag, "hostnames", 5) || keyword(tag, "hostlist", 5) ||
+             keyword(tag, "hostlistsorted", 9)) {
+    if (val.empty())
+      if (const char* env = std::getenv("SLURM_JOB_NODELIST")) val = env;
+    const auto names = expand_hostlist(val);
+    if (!names) return fail("Invalid hostlist: " + val);
+    if (keyword(tag, "hostnames", 5)) {
+      for (const auto& n : *names) std::printf("%s\n", n.c_str());
+    } else {
+      const bool sorted = keyword(tag, "hostlistsorted", 9);
+      std::printf("%s\n", (sorted ? sorted_hostlist(*names) : compress_hostlist(*names)).c_str());
+    }
+  } else if (keyword(tag, "jobs", 1) || keyword(tag, "jobid", 1)) {
+    show_jobs(val);
+  } else if (keyword(tag, "nodes", 1) || keyword(tag, "nodename", 1)) {
+    show_nodes(val);
+  } else if (keyword(tag, "partitions", 2) || keyword(tag, "partitionname", 2)) {
+    show_partitions(val);
+  } else {
+    fail("invalid entity:" + tag + " for keyword:" + argv[0] + " ");
+  }
+}
+
+void Scontrol::show_jobs(const std::string& id) {
+  Json body = Json::object();
+  if (!id.empty()) {
+    const auto n = parse_uint(id);
+    if (!n || *n == 0) return fail("slurm_load_jobs error: Invalid job id specified");
+    body["ids"] = {*n};
+  }
+  const auto jobs_reply = perror_call(client_, "jobs", body, "slurm_load_jobs error");
+  if (!jobs_reply) {
+    exit_code_ = 1;
+    return;
+  }
+  auto jobs = jobs_reply->at("jobs").get<std::vector<Job>>();
+  if (jobs.empty()) {
+    if (!id.empty()) return fail("slurm_load_jobs error: Invalid job id specified");
+    std::printf("No jobs in the system\n");
+    return;
+  }
+  const auto nodes_reply = perror_call(client_, "nodes", Json::object(), "slurm_load_partitions error");
+  if (!nodes_reply) {
+    exit_code_ = 1;
+    return;
+  }
+  const auto nodes = nodes_reply->at("nodes").get<std::vector<Node>>();
+  const auto parts = nodes_reply->at("partitions").get<std::vector<Partition>>();
+  const Time now = jobs_reply->value("now", static_cast<Time>(std::time(nullptr)));
+  std::ranges::sort(jobs, {}, &Job::id);
+  std::string out;
+  for (const auto& j : jobs) out += show_job(j, now, nodes, parts, details_, one_liner_);
+  std::fputs(out.c_str(), stdout);
+}
+
+void Scontrol::show_nodes(const std::string& names) {
+  const auto reply = perror_call(client_, "nodes", Json::object(), "slurm_load_node error");
+  if (!reply) {
+    exit_code_ = 1;
+    return;
+  }
+  const auto nodes = reply->at("nodes").get<std::vector<Node>>();
+  std::string out;
+  if (names.empty()) {
+    for (const auto& n : nodes) out += show_node(n, one_liner_);
+    if (nodes.empty()) out = "No nodes in the system\n";
+  } else {
+    const auto list = expand_hostlist(names);
+    if (!list) return fail("unable to parse node list " + names);
+    for (const auto& name : *list) {
+      const auto n = std::ranges::find(nodes, name, &Node::name);
+      if (n != nodes.end()) {
+        out += show_node(*n, one_liner_);
+      } else {
+        out += "Node " + name + " not found\n";
+        exit_code_ = 1;
+      }
+    }
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+void Scontrol::show_partitions(const std::string& name) {
+  const auto reply = perror_call(client_, "nodes", Json::object(), "slurm_load_partitions error");
+  if (!reply) {
+    exit_code_ = 1;
+    return;
+  }
+  const auto nodes = reply->at("nodes").get<std::vector<Node>>();
+  const auto parts = reply->at("partitions").get<std::vector<Partition>>();
+  std::string out;
+  for (const auto& p : parts)
+    if (name.empty() || p.name == name) out += show_partition(p, nodes, one_liner_);
+  if (out.empty()) {
+    out = name.empty() ? "No partitions in the system\n" : "Partition " + name + " not found\n";
+    if (!name.empty()) exit_code_ = 1;
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+// A short "show config": the settings Sluice has, in Slurm's "Name = value" layout.
+void Scontrol::show_config() {
+  const auto& c = cfg_.controller;
+  const std::vector<std::pair<std::string, std::string>> items = {
+      {"AuthType", "auth/" + cfg_.auth.type},
+      {"ClusterName", cfg_.cluster_name},
+      {"KillWait", std::to_string(c.kill_wait) + " sec"},
+      {"MinJobAge", std::to_string(c.min_job_age) + " sec"},
+      {"PreemptType", "preempt/partition_prio"},
+      {"SLURM_CONF", cfg_.file},
+      {"SLURM_VERSION", SLUICE_VERSION},
+      {"SlurmctldHost[0]", controller_host(cfg_)},
+      {"SlurmctldLogFile", c.log_file.empty() ? "(null)" : c.log_file},
+      {"SlurmdTimeout", std::to_string(c.node_timeout) + " sec"},
+      {"StateSaveLocation", c.state_dir},
+  };
+  std::string out = "Configuration data as of " + format_iso(std::time(nullptr)) + "\n";
+  for (const auto& [k, v] : items) out += pad(k, 23, false) + " = " + v + "\n";
+  std::fputs((out + "\n").c_str(), stdout);
+  ping();
+}
+
+void Scontrol::update(const std::vector<std::string>& argv) {
+  std::string names, state, reason;
+  bool node_entity = false;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::size_t eq = argv[i].find('=');
+    if (eq != std::string::npos && keyword(argv[i].substr(0, eq), "nodename", 3)) node_entity = true;
+  }
+  if (!node_entity) {
+    return fail(
+        "No valid entity in update command\nInput line must include \"NodeName\", \"PartitionName\", "
+        "\"Reservation/ReservationName\", \"JobId\", or \"FrontendName\"");
+  }
+  int changes = 0;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    const std::size_t eq = arg.find('=');
+    if (eq == std::string::npos) return fail("scontrol: error: Invalid input: " + arg + "  Request aborted");
+    const std::string tag = arg.substr(0, eq);
+    std::string val = arg.substr(eq + 1);
+    if (keyword(tag, "nodename", 1)) {
+      names = val;
+    } else if (keyword(tag, "reason", 1)) {
+      if (!val.empty() && val.front() == '"') val.erase(0, 1);
+      if (!val.empty() && val.back() == '"') val.pop_back();
+      reason = val, ++changes;
+    } else if (keyword(tag, "state", 1)) {
+      const auto state_is = [&](std::string_view word) {
+        return val.size() <= word.size() &&
+               to_lower(val) == word.substr(0, std::max<std::size_t>(val.size(), 3));
+      };
+      static constexpr std::string_view kStates[] = {
+          "noresp",  "cancel_reboot", "drain", "fail", "future",    "resume", "power_down", "power_up",
+          "undrain", "unknown",       "down",  "idle", "allocated", "error",  "mixed"};
+      const auto it = std::ranges::find_if(kStates, state_is);
+      if (it == std::end(kStates)) {
+        return fail(
+            "Invalid input: " + arg +
+            "\nRequest aborted\nValid states are: NoResp DRAIN FAIL FUTURE RESUME POWER_DOWN POWER_UP "
+            "UNDRAIN\nNot all states are valid given a node's prior state");
+      }
+      state = *it, ++changes;
+    } else {
+      return fail("Update of this parameter is not supported: " + arg + "\nRequest aborted");
+    }
+  }
+  for (char& c : state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if ((state == "DOWN" || state == "DRAIN" || state == "FAIL") && reason.empty())
+    return fail("You must specify a reason when DOWNING or DRAINING a node. Request denied");
+  if (changes == 0) return fail("No changes specified");
+  Json body = {{"names", names}, {"state", state}, {"reason", reason}};
+  if (!perror_call(client_, "update_node", body, "slurm_update error")) exit_code_ = 1;
+}
+
+void Scontrol::hold(const std::string& op, const std::string& arg) {
+  std::string list = arg;
+  for (std::string_view prefix : {"jobid=", "job="})
+    if (starts_with(to_lower(list), prefix)) list = list.substr(prefix.size());
+  std::vector<std::uint64_t> ids;
+  for (const auto& tok : split(list, ',')) {
+    const auto id = parse_uint(tok);
+    if (!id) {
+      fail("Invalid job id specified for job " + tok);
+      return fail("slurm_suspend error: Invalid job id specified");
+    }
+    ids.push_back(*id);
+  }
+  const std::string type = keyword(op, "release", 3) ? "release" : "hold";
+  std::string last_error;
+  try {
+    const Json reply = client_.call(type, {{"ids", ids}});
+    for (const auto& r : reply.at("results")) {
+      if (!r.contains("error")) continue;
+      last_error = r.at("error").get<std::string>();
+      fail(last_error + " for job " + std::to_string(r.at("id").get<std::uint64_t>()));
+    }
+  } catch (const RpcError& e) {
+    last_error = e.what();
+    fail(last_error + " for job " + list);
+  }
+  if (!last_error.empty()) fail("slurm_suspend error: " + last_error);
+}
+
+void Scontrol::reconfigure() {
+  try {
+    client_.call("reconfigure");
+  } catch (const RpcError& e) {
+    fail(e.unreachable ? std::string("slurm_reconfigure error: ") + e.what() : e.what());
+  }
+}
+
+void Scontrol::ping() {
+  bool up = true;
+  try {
+    client_.call("ping");
+  } catch (const RpcError&) {
+    up = false;
+    exit_code_ = 1;
+  }
+  std::printf("Slurmctld(primary) at %s is %s\n", controller_host(cfg_).c_str(), up ? "UP" : "DOWN");
+}
+
+}  // namespace
+
+int scontrol(int argc, char** argv) {
+  static const option kOptions[] = {{"all", no_argument, nullptr, 'a'},
+                                    {"details", no_argument, nullptr, 'd'},
+                                    {"help", no_argument, nullptr, 'h'},
+                                    {"oneliner", no_argument, nullptr, 'o'},
+                                    {"quiet", no_argument, nullptr, 'Q'},
+                                    {"usage", no_argument, nullptr, 'h'},
+                                    {"verbose", no_argument, nullptr, 'v'},
+                                    {"version", no_argument, nullptr, 'V'},
+                                    {nullptr, 0, nullptr, 0}};
+  bool details = false, one_liner = false;
+  optind = 0;
+  for (int c; (c = getopt_long(argc, argv, "adhoQvV", kOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'a':
+      case 'Q':
+      case 'v': break;
+      case 'd': details = true; break;
+      case 'h': std::fputs(kUsage, stdout); return 0;
+      case 'o': one_liner = true; break;
+      case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
+      default: std::fprintf(stderr, "Try \"scontrol --help\" for more information\n"); return 1;
+    }
+  }
+  auto cfg = load_cli_config("scontrol");
+  if (!cfg) return 1;
+  Scontrol ctl(*cfg, details, one_liner);
+  if (optind < argc) {
+    ctl.run(std::vector<std::string>(argv + optind, argv + argc));
+    return ctl.exit_code();
+  }
+  const bool tty = isatty(0);
+  for (std::string line;;) {
+    if (tty) std::printf("scontrol: "), std::fflush(stdout);
+    if (!std::getline(std::cin, line)) break;
+    const auto words = shell_split(line);
+    if (!words.empty() && !ctl.run(words)) break;
+  }
+  return ctl.exit_code();
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,285 @@
+#include "cli/submit.hpp"
+
+#include "cli/commands.hpp"
+#include "core/util/hostlist.hpp"
+#include "core/util/text.hpp"
+#include "core/util/timefmt.hpp"
+
+#include <getopt.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace sluice::cli {
+
+namespace {
+
+enum LongOnly {
+  kMem = 1000, kGres, kExport, kOpenMode, kRequeue, kNoRequeue, kComment, kParsable, kWrap, kPty, kHelp, kUsage,
+  kGpusPerNode, kMemPerCpu,
+};
+
+const option kOptions[] = {
+    {"job-name", required_argument, nullptr, 'J'},
+    {"partition", required_argument, nullptr, 'p'},
+    {"time", required_argument, nullptr, 't'},
+    {"nodes", required_argument, nullptr, 'N'},
+    {"ntasks", required_argument, nullptr, 'n'},
+    {"cpus-per-task", required_argument, nullptr, 'c'},
+    {"mem", required_argument, nullptr, kMem},
+    {"mem-per-cpu", required_argument, nullptr, kMemPerCpu},
+    {"gpus", required_argument, nullptr, 'G'},
+    {"gres", required_argument, nullptr, kGres},
+    {"gpus-per-node", required_argument, nullptr, kGpusPerNode},
+    {"nodelist", required_argument, nullptr, 'w'},
+    {"exclude", required_argument, nullptr, 'x'},
+    {"chdir", required_argument, nullptr, 'D'},
+    {"output", required_argument, nullptr, 'o'},
+    {"error", required_argument, nullptr, 'e'},
+    {"input", required_argument, nullptr, 'i'},
+    {"open-mode", required_argument, nullptr, kOpenMode},
+    {"dependency", required_argument, nullptr, 'd'},
+    {"export", required_argument, nullptr, kExport},
+    {"hold", no_argument, nullptr, 'H'},
+    {"requeue", no_argument, nullptr, kRequeue},
+    {"no-requeue", no_argument, nullptr, kNoRequeue},
+    {"comment", required_argument, nullptr, kComment},
+    {"parsable", no_argument, nullptr, kParsable},
+    {"wrap", required_argument, nullptr, kWrap},
+    {"pty", no_argument, nullptr, kPty},
+    {"label", no_argument, nullptr, 'l'},
+    {"quiet", no_argument, nullptr, 'Q'},
+    {"verbose", no_argument, nullptr, 'v'},
+    {"help", no_argument, nullptr, kHelp},
+    {"usage", no_argument, nullptr, kUsage},
+    {"version", no_argument, nullptr, 'V'},
+    {nullptr, 0, nullptr, 0},
+};
+
+std::optional<std::vector<Dependency>> parse_dependency(const std::string& s) {
+  std::vector<Dependency> out;
+  for (const auto& part : split(s, s.find('?') != std::string::npos ? '?' : ',')) {
+    auto fields = split(part, ':');
+    if (fields.empty()) return std::nullopt;
+    DependKind kind = DependKind::AfterAny;
+    std::size_t first = 1;
+    if (fields[0] == "afterok") kind = DependKind::AfterOk;
+    else if (fields[0] == "afterany") kind = DependKind::AfterAny;
+    else if (fields[0] == "afternotok") kind = DependKind::AfterNotOk;
+    else if (fields[0] == "after") kind = DependKind::After;
+    else first = 0;  // a bare job id means afterany
+    if (first >= fields.size()) return std::nullopt;
+    for (std::size_t i = first; i < fields.size(); ++i) {
+      auto id = parse_uint(fields[i]);
+      if (!id || *id == 0) return std::nullopt;
+      out.push_back({kind, *id});
+    }
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> expand_list(const std::string& expr) {
+  auto names = expand_hostlist(expr);
+  if (!names) return std::nullopt;
+  return join(*names, ",");
+}
+
+void print_usage(const char* prog) {
+  if (!std::strcmp(prog, "srun"))
+    std::printf("Usage: srun [OPTIONS(0)... [executable(0) [args(0)...]]]\n");
+  else
+    std::printf("Usage: sbatch [OPTIONS(0)...] [ : [OPTIONS(N)...]] script(0) [args(0)...]\n");
+  std::printf(
+      "\nParallel run options:\n"
+      "  -c, --cpus-per-task=ncpus   number of cpus required per task\n"
+      "  -d, --dependency=type:jobid[:time] defer job until condition on jobid is satisfied\n"
+      "  -D, --chdir=path            change working directory\n"
+      "  -e, --error=err             file for batch script's standard error\n"
+      "      --export[=names]        specify environment variables to export\n"
+      "  -G, --gpus=n                count of GPUs required for the job\n"
+      "      --gres=list             required generic resources (gpu[:type]:count)\n"
+      "  -H, --hold                  submit job in held state\n"
+      "  -i, --input=in              file for batch script's standard input\n"
+      "  -J, --job-name=jobname      name of job\n"
+      "  -l, --label                 prepend task number to lines of stdout/err (srun)\n"
+      "      --mem=MB                minimum amount of real memory\n"
+      "  -N, --nodes=N               number of nodes on which to run\n"
+      "  -n, --ntasks=ntasks         number of tasks to run\n"
+      "  -o, --output=out            file for batch script's standard output\n"
+      "  -p, --partition=partition   partition requested\n"
+      "      --parsable              outputs only the jobid and cluster name (if present)\n"
+      "      --requeue / --no-requeue  permit / forbid the job to be requeued\n"
+      "  -t, --time=minutes          time limit\n"
+      "  -w, --nodelist=hosts...     request a specific list of hosts\n"
+      "      --wrap[=command string] wrap command string in a sh script and submit (sbatch)\n"
+      "  -x, --exclude=hosts...      exclude a specific list of hosts\n");
+}
+
+}  // namespace
+
+bool parse_submit_options(const char* prog, const std::vector<std::string>& args, SubmitOptions& o) {
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  optind = 0;  // full re-initialisation (glibc)
+  opterr = 1;
+  const int argc = static_cast<int>(copy.size());
+  int c;
+  auto bad = [&](const std::string& msg) {
+    error(prog, msg);
+    return false;
+  };
+  while ((c = getopt_long(argc, argv.data(), "+J:p:t:N:n:c:G:w:x:D:o:e:i:d:HlQvV", kOptions, nullptr)) != -1) {
+    const std::string arg = optarg ? optarg : "";
+    switch (c) {
+      case 'J': o.spec.name = arg, o.name_set = true; break;
+      case 'p': o.spec.partition = arg; break;
+      case 't': {
+        auto t = parse_time_limit(arg);
+        if (!t) return bad("Invalid --time specification");
+        o.spec.time_limit = *t;
+        break;
+      }
+      case 'N': {
+        // "2" or "2-2" (min-max; we take the minimum)
+        auto v = parse_uint(split(arg, '-').empty() ? "" : split(arg, '-')[0]);
+        if (!v || *v == 0) return bad("invalid number of nodes (-N): " + arg);
+        o.spec.nodes = static_cast<std::uint32_t>(*v);
+        break;
+      }
+      case 'n': {
+        auto v = parse_uint(arg);
+        if (!v || *v == 0) return bad("Invalid numeric value \"" + arg + "\" for --ntasks.");
+        o.spec.ntasks = static_cast<std::uint32_t>(*v);
+        break;
+      }
+      case 'c': {
+        auto v = parse_uint(arg);
+        if (!v || *v == 0) return bad("Invalid numeric value \"" + arg + "\" for --cpus-per-task.");
+        o.spec.cpus_per_task = static_cast<std::uint32_t>(*v);
+        break;
+      }
+      case kMem: {
+        auto v = parse_mem_mb(arg);
+        if (!v) return bad("invalid memory constraint " + arg);
+        o.spec.mem_mb = *v;
+        break;
+      }
+      case kMemPerCpu: {
+        auto v = parse_mem_mb(arg);
+        if (!v) return bad("invalid memory constraint " + arg);
+        o.spec.mem_mb = *v * o.spec.cpus_per_task;
+        break;
+      }
+      case 'G': {
+        // "-G 2" or "-G t4:2"
+        auto parts = split(arg, ':');
+        auto v = parse_uint(parts.empty() ? "" : parts.back());
+        if (!v || parts.size() > 2) return bad("Invalid generic resource (gres) specification");
+        o.spec.gpus = static_cast<std::uint32_t>(*v);
+        if (parts.size() == 2) o.spec.gpu_type = parts[0];
+        break;
+      }
+      case kGpusPerNode: {
+        auto parts = split(arg, ':');
+        auto v = parse_uint(parts.empty() ? "" : parts.back());
+        if (!v || parts.size() > 2) return bad("Invalid generic resource (gres) specification");
+        o.spec.gpus_per_node = static_cast<std::uint32_t>(*v);
+        if (parts.size() == 2) o.spec.gpu_type = parts[0];
+        break;
+      }
+      case kGres: {
+        std::string err;
+        auto g = parse_gres(arg, &err);
+        if (!g) return bad(err);
+        o.spec.gpus_per_node = g->count;
+        o.spec.gpu_type = g->type;
+        break;
+      }
+      case 'w': {
+        auto l = expand_list(arg);
+        if (!l) return bad("Invalid node name specified: " + arg);
+        o.spec.nodelist = *l;
+        break;
+      }
+      case 'x': {
+        auto l = expand_list(arg);
+        if (!l) return bad("Invalid node name specified: " + arg);
+        o.spec.exclude = *l;
+        break;
+      }
+      case 'D': o.spec.workdir = arg; break;
+      case 'o': o.spec.stdout_pattern = arg; break;
+      case 'e': o.spec.stderr_pattern = arg; break;
+      case 'i': o.spec.stdin_path = arg; break;
+      case kOpenMode:
+        if (arg != "append" && arg != "truncate") return bad("Invalid --open-mode argument: " + arg);
+        o.spec.open_append = arg == "append";
+        break;
+      case 'd': {
+        auto d = parse_dependency(arg);
+        if (!d) return bad("Invalid dependency specification: " + arg);
+        o.spec.depends = *d;
+        break;
+      }
+      case kExport: o.export_mode = arg; break;
+      case 'H': o.spec.hold = true; break;
+      case kRequeue: o.spec.requeue = true; break;
+      case kNoRequeue: o.spec.requeue = false; break;
+      case kComment: o.spec.comment = arg; break;
+      case kParsable: o.parsable = true; break;
+      case kWrap: o.wrap = arg; break;
+      case kPty: o.pty = true; break;
+      case 'l': o.label = true; break;
+      case 'Q': o.quiet = true; break;
+      case 'v': o.verbose++; break;
+      case 'V': std::printf("sluice %s\n", SLUICE_VERSION); std::exit(0);
+      case kHelp:
+      case kUsage: print_usage(prog); std::exit(0);
+      default:
+        std::fprintf(stderr, "Try \"%s --help\" for more information\n", prog);
+        return false;
+    }
+  }
+  for (int i = optind; i < argc; ++i) o.positional.push_back(copy[static_cast<size_t>(i)]);
+  return true;
+}
+
+void finish_spec(SubmitOptions& o, char** envp) {
+  JobSpec& s = o.spec;
+  if (s.workdir.empty()) {
+    char cwd[4096];
+    s.workdir = getcwd(cwd, sizeof cwd) ? cwd : "/";
+  } else if (s.workdir.front() != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd)) s.workdir = std::string(cwd) + "/" + s.workdir;
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  s.submit_host = host;
+  // --export: ALL (default), NONE, or [ALL,]NAME[=value],...
+  s.env.clear();
+  auto parts = split(o.export_mode, ',');
+  const bool all = o.export_mode.empty() || (!parts.empty() && parts[0] == "ALL");
+  if (all)
+    for (char** e = envp; e && *e; ++e) s.env.emplace_back(*e);
+  for (const auto& p : parts) {
+    if (p == "ALL" || p == "NONE") continue;
+    if (p.find('=') != std::string::npos) {
+      s.env.push_back(p);
+    } else if (!all) {
+      if (const char* v = getenv(p.c_str())) s.env.push_back(p + "=" + v);
+    }
+  }
+}
+
+void print_submit_error(const char* prog, const std::string& context, const std::string& msg,
+                        const std::string& partition) {
+  if (msg == "Invalid partition name specified") error(prog, "invalid partition specified: " + partition);
+  error(prog, context + msg);
+}
+
+}  // namespace sluice::cli

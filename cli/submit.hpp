@@ -1,0 +1,36 @@
+// Options shared by sbatch and srun: parsed into a JobSpec the way Slurm parses them.
+#pragma once
+#include <sluice/model.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct SubmitOptions {
+  JobSpec spec;
+  std::string export_mode = "ALL";  // --export
+  bool parsable = false;            // sbatch --parsable
+  bool quiet = false;
+  int verbose = 0;
+  bool label = false;               // srun -l
+  bool pty = false;                 // srun --pty
+  std::string wrap;                 // sbatch --wrap
+  bool name_set = false;
+  std::vector<std::string> positional;  // script and its args / command and its args
+};
+
+// Parses argv (argv[0] is the program name) into `o`, later options overriding earlier ones.
+// Stops at the first non-option (the script or command). Prints a Slurm-style error and returns
+// false on bad input.
+bool parse_submit_options(const char* prog, const std::vector<std::string>& args, SubmitOptions& o);
+
+// Fills env, workdir, submit host from the caller's environment (honouring --export).
+void finish_spec(SubmitOptions& o, char** envp);
+
+// Slurm prints a more specific line before some submission errors.
+void print_submit_error(const char* prog, const std::string& context, const std::string& msg,
+                        const std::string& partition);
+
+}  // namespace sluice::cli

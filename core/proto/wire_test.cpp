@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace sluice {
 namespace {
 
@@ -69,6 +71,33 @@ TEST(Wire, MissingJobFieldsTakeDefaults) {
 
 TEST(Wire, WrongFieldTypeThrowsForTheCallerToReject) {
   EXPECT_THROW((void)Json::parse(R"({"id": "five"})").get<Job>(), nlohmann::json::exception);
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Decoder fuzz: random and mutated inputs never crash or throw.
+TEST(WireFuzz, RandomAndMutatedInputs) {
+  std::mt19937 rng(7);
+  const std::string seed = encode(Message{"submit", {{"spec", Json(JobSpec{})}}, "c"});
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = seed;
+    const int edits = 1 + static_cast<int>(rng() % 8);
+    for (int e = 0; e < edits; ++e) s[rng() % s.size()] = static_cast<char>(rng());
+    if (i % 5 == 0) s.resize(rng() % s.size());
+    std::string err;
+    auto m = decode(s, &err);
+    if (m && m->body.contains("spec")) {
+      try {
+        (void)m->body["spec"].get<JobSpec>();
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+  }
+  SUCCEED();
 }
 
 }  // namespace

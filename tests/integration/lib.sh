@@ -1,0 +1,63 @@
+# Shared helpers for the integration tests: each test sources this, calls cluster_up, and uses
+# the real CLI against real daemons. SLUICE_BIN (the build's bin/) must be set by the runner.
+set -uo pipefail
+: "${SLUICE_BIN:?set SLUICE_BIN to the bin directory of a build}"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PATH="$SLUICE_BIN:$PATH"
+export SLUICE_TIMEOUT=5
+T_FAILS=0
+T_NAME=$(basename "$0" .sh)
+
+cluster_up() {  # [config]
+  local conf=${1:-$HERE/cluster.toml}
+  CLUSTER_DIR=$(mktemp -d /tmp/sluice-it.XXXXXX)
+  chmod 755 "$CLUSTER_DIR"
+  WORK=$CLUSTER_DIR/work
+  mkdir -p "$WORK" && chmod 1777 "$WORK"
+  local out
+  out=$(sluice local up -f "$conf" --dir "$CLUSTER_DIR" 2>"$CLUSTER_DIR/up.err") || {
+    echo "FATAL: sluice local up failed:"; cat "$CLUSTER_DIR/up.err"; exit 1; }
+  eval "$out"
+  trap cluster_down EXIT
+  cd "$WORK" || exit 1
+}
+
+cluster_down() {
+  local rc=$?
+  cd /
+  if [ -n "${CLUSTER_DIR:-}" ]; then
+    sluice local down --dir "$CLUSTER_DIR" 2>/dev/null
+    if [ "$T_FAILS" -ne 0 ] || [ "$rc" -ne 0 ]; then
+      echo "--- controller log (tail) ---"; tail -n 40 "$CLUSTER_DIR/log/sluicectld.log" 2>/dev/null
+    fi
+    rm -rf "$CLUSTER_DIR"
+  fi
+  if [ "$T_FAILS" -ne 0 ]; then echo "$T_NAME: $T_FAILS check(s) failed"; exit 1; fi
+  exit "$rc"
+}
+
+fail() { echo "FAIL [$T_NAME:${BASH_LINENO[1]}]: $*"; T_FAILS=$((T_FAILS + 1)); }
+pass() { echo "ok: $*"; }
+
+expect_eq() {  # expected actual what
+  if [ "$1" == "$2" ]; then pass "$3"; else fail "$3: expected [$1], got [$2]"; fi
+}
+expect_match() {  # regex actual what
+  if [[ "$2" =~ $1 ]]; then pass "$3"; else fail "$3: [$2] does not match /$1/"; fi
+}
+expect_contains() {  # needle haystack what
+  if [[ "$2" == *"$1"* ]]; then pass "$3"; else fail "$3: [$2] lacks [$1]"; fi
+}
+
+# wait_for SECONDS command...: retries the command every 0.1 s until it succeeds.
+wait_for() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  while ! "$@" >/dev/null 2>&1; do
+    [ $SECONDS -ge $end ] && return 1
+    sleep 0.1
+  done
+}
+
+job_state() { squeue -h -t all -j "$1" -o "%T" 2>/dev/null; }
+state_is() { [ "$(job_state "$1")" == "$2" ]; }

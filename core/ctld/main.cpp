@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
     return 1;
   }
+  spdlog::set_level(spdlog::level::warn);  // until the daemon's own log is set up
   auto plugins = sluice::PluginSet::load(*cfg, errors);
   if (!plugins) {
     for (const auto& e : errors) std::fprintf(stderr, "sluicectld: error: %s\n", e.c_str());

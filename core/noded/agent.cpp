@@ -238,7 +238,6 @@ std::vector<std::string> Agent::environment(const Job& j, const std::string& nod
   set("SLURM_LOCALID", "0");
   set("SLURM_NODEID", "0");
   set("SLURM_PRIO_PROCESS", "0");
-  if (j.spec.time_limit > 0) set("SLURM_JOB_TIME_LIMIT", std::to_string(j.spec.time_limit));
   if (j.spec.mem_mb) set("SLURM_MEM_PER_NODE", std::to_string(j.spec.mem_mb));
   if (j.restarts > 0) set("SLURM_RESTART_COUNT", std::to_string(j.restarts));
   if (!j.spec.batch) {

@@ -2,16 +2,19 @@
 // live and exits with its exit code. Ctrl-C cancels the job.
 #include "cli/commands.hpp"
 #include "cli/submit.hpp"
+#include "core/proto/zmtp.hpp"
+#include "core/util/net.hpp"
 #include "core/util/text.hpp"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <zmq.hpp>
 
 extern char** environ;
 
@@ -37,14 +40,10 @@ void write_out(int fd, std::string_view data, bool label, bool& at_line_start) {
   (void)!::write(fd, out.data(), out.size());
 }
 
+// The address node agents can reach us at.
 std::string bind_host(const std::string& controller) {
   if (const char* h = std::getenv("SLUICE_SRUN_HOST"); h && *h) return h;
-  if (controller.find("127.") != std::string::npos || controller.find("localhost") != std::string::npos ||
-      controller.rfind("ipc://", 0) == 0)
-    return "127.0.0.1";
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return host;
+  return local_address_toward(controller);
 }
 
 }  // namespace
@@ -69,18 +68,16 @@ int srun(int argc, char** argv) {
   if (!cfg) return 1;
   Client client(*cfg);
 
-  // Output arrives on our own socket, straight from the node agent.
-  zmq::socket_t io(client.context(), zmq::socket_type::pull);
-  io.set(zmq::sockopt::linger, 0);
+  // Output arrives on our own socket, straight from the node agent (which connects a PUSH socket).
   const std::string host = bind_host(client.endpoint());
-  try {
-    io.bind("tcp://" + (host == "127.0.0.1" ? host : std::string("0.0.0.0")) + ":*");
-  } catch (const zmq::error_t& e) {
-    error(prog, std::string("cannot open I/O socket: ") + e.what());
+  int port = 0;
+  std::string err;
+  const int listen_fd = zmtp::listen_tcp(host, &port, &err);
+  if (listen_fd < 0) {
+    error(prog, "cannot open I/O socket: " + err);
     return 1;
   }
-  std::string ep = io.get(zmq::sockopt::last_endpoint);
-  o.spec.io_endpoint = "tcp://" + host + ep.substr(ep.rfind(':'));
+  o.spec.io_endpoint = "tcp://" + host + ":" + std::to_string(port);
 
   sigset_t mask;
   sigemptyset(&mask);
@@ -106,10 +103,41 @@ int srun(int argc, char** argv) {
   std::optional<std::chrono::steady_clock::time_point> final_seen;
   bool out_bol = true, err_bol = true, cancelled = false;
   std::string node;
+  std::vector<zmtp::Stream> conns;
+  auto handle = [&](const std::vector<std::string>& msg) -> std::optional<int> {
+    if (msg.empty()) return std::nullopt;
+    const std::string& k = msg[0];
+    const std::string data = msg.size() > 1 ? msg[1] : std::string();
+    if (k == "started") {
+      node = data;
+      if (waited && !started) std::fprintf(stderr, "srun: job %s has been allocated resources\n", idstr.c_str());
+      started = true;
+    } else if (k == "stdout") {
+      write_out(1, data, o.label, out_bol);
+    } else if (k == "stderr") {
+      write_out(2, data, o.label, err_bol);
+    } else if (k == "exit") {
+      Json e = Json::parse(data, nullptr, false);
+      const int code = e.is_object() ? e.value("exit_code", 0) : 1;
+      const int sig = e.is_object() ? e.value("signal", 0) : 0;
+      if (e.is_object() && e.value("launch_failed", false)) {
+        error(prog, node + ": task 0: launch failed");
+        return code ? code : 1;
+      }
+      if (sig) {
+        error(prog, node + ": task 0: " + strsignal(sig));
+        return 128 + sig;
+      }
+      if (code) error(prog, node + ": task 0: Exited with exit code " + std::to_string(code));
+      return code;
+    }
+    return std::nullopt;
+  };
   for (;;) {
-    zmq::pollitem_t items[] = {{io.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, sigfd, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 2, std::chrono::milliseconds(500));
-    if (items[1].revents & ZMQ_POLLIN) {
+    std::vector<pollfd> fds = {{listen_fd, POLLIN, 0}, {sigfd, POLLIN, 0}};
+    for (const auto& c : conns) fds.push_back({c.fd(), POLLIN, 0});
+    ::poll(fds.data(), fds.size(), 500);
+    if (fds[1].revents & POLLIN) {
       signalfd_siginfo si{};
       while (::read(sigfd, &si, sizeof si) == sizeof si) {
         if (!cancelled) {
@@ -123,34 +151,19 @@ int srun(int argc, char** argv) {
         }
       }
     }
-    while (items[0].revents & ZMQ_POLLIN) {
-      zmq::message_t kind, data;
-      if (!io.recv(kind, zmq::recv_flags::dontwait)) break;
-      if (kind.more()) (void)io.recv(data, zmq::recv_flags::none);
-      const std::string k = kind.to_string();
-      if (k == "started") {
-        node = data.to_string();
-        if (waited && !started) std::fprintf(stderr, "srun: job %s has been allocated resources\n", idstr.c_str());
-        started = true;
-      } else if (k == "stdout") {
-        write_out(1, data.to_string_view(), o.label, out_bol);
-      } else if (k == "stderr") {
-        write_out(2, data.to_string_view(), o.label, err_bol);
-      } else if (k == "exit") {
-        Json e = Json::parse(data.to_string_view(), nullptr, false);
-        const int code = e.is_object() ? e.value("exit_code", 0) : 1;
-        const int sig = e.is_object() ? e.value("signal", 0) : 0;
-        if (e.is_object() && e.value("launch_failed", false)) {
-          error(prog, node + ": task 0: launch failed");
-          return code ? code : 1;
-        }
-        if (sig) {
-          error(prog, node + ": task 0: " + strsignal(sig));
-          return 128 + sig;
-        }
-        if (code) error(prog, node + ": task 0: Exited with exit code " + std::to_string(code));
-        return code;
+    if (fds[0].revents & POLLIN) {
+      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0) {
+        std::string herr;
+        if (auto s = zmtp::Stream::handshake_accepted(fd, "PULL", 2000, &herr)) conns.push_back(std::move(*s));
       }
+    }
+    for (std::size_t i = conns.size(); i-- > 0;) {  // backwards: closed connections are erased
+      if (!(fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const bool open = conns[i].read_available();
+      while (auto msg = conns[i].next_message())
+        if (auto rc = handle(*msg)) return *rc;
+      if (!open) conns.erase(conns.begin() + static_cast<std::ptrdiff_t>(i));
     }
     // The controller is the authority on jobs that end without reaching a node (cancelled while
     // pending, node failure): poll it now and then.

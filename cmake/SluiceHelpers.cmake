@@ -22,7 +22,7 @@ endfunction()
 function(sluice_plugin name)
   cmake_parse_arguments(A "" "" "SOURCES;DEPS" ${ARGN})
   add_library(${name} MODULE ${A_SOURCES})
-  target_link_libraries(${name} PRIVATE sluice_sdk ${A_DEPS})
+  target_link_libraries(${name} PRIVATE sluice_sdk tomlplusplus::tomlplusplus ${A_DEPS})
   set_target_properties(${name} PROPERTIES
     CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${SLUICE_PLUGIN_DIR} PREFIX "lib")

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
-#include <zmq.hpp>
 
 namespace sluice {
 namespace {
@@ -38,7 +37,7 @@ class MungeAuth final : public Authenticator {
     return out;
   }
 
-  std::optional<Identity> verify(const std::string& cred, const zmq::message_t&, std::string* error) override {
+  std::optional<Identity> verify(const std::string& cred, const std::string&, std::string* error) override {
     if (cred.empty()) {
       if (error) *error = "missing credential";
       return std::nullopt;
@@ -62,13 +61,9 @@ class MungeAuth final : public Authenticator {
 class PeerCredAuth final : public Authenticator {
  public:
   std::string credential(std::string*) override { return {}; }
-  std::optional<Identity> verify(const std::string&, const zmq::message_t& frame, std::string* error) override {
-    const char* addr = nullptr;
-    try {
-      addr = const_cast<zmq::message_t&>(frame).gets("Peer-Address");
-    } catch (const zmq::error_t&) {
-    }
-    if (!addr || std::strncmp(addr, "localhost:", 10) != 0) {
+  std::optional<Identity> verify(const std::string&, const std::string& peer, std::string* error) override {
+    const char* addr = peer.c_str();
+    if (std::strncmp(addr, "localhost:", 10) != 0) {
       if (error) *error = "peer credentials unavailable (peercred auth needs an ipc:// endpoint)";
       return std::nullopt;
     }

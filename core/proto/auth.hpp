@@ -7,10 +7,6 @@
 #include <optional>
 #include <string>
 
-namespace zmq {
-class message_t;
-}
-
 namespace sluice {
 
 struct AuthConfig;
@@ -25,8 +21,9 @@ class Authenticator {
   virtual ~Authenticator() = default;
   // Client side: a fresh credential for the next message ("" when the transport carries identity).
   virtual std::string credential(std::string* error) = 0;
-  // Server side: the sender of a message whose first frame was `frame` and credential `cred`.
-  virtual std::optional<Identity> verify(const std::string& cred, const zmq::message_t& frame,
+  // Server side: the sender of a message with credential `cred` that arrived from `peer_address`
+  // (libzmq's "Peer-Address" property of the message: "localhost:UID:GID:PID" over ipc://).
+  virtual std::optional<Identity> verify(const std::string& cred, const std::string& peer_address,
                                          std::string* error) = 0;
 };
 

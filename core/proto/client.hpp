@@ -1,4 +1,5 @@
-// Request/reply to the controller from the CLI (one DEALER socket, bounded waits, no hangs).
+// Request/reply to the controller from the CLI: one ZMTP connection (core/proto/zmtp), bounded
+// waits, no hangs, and no libzmq (so commands start fast).
 #pragma once
 #include "core/proto/wire.hpp"
 
@@ -6,15 +7,13 @@
 #include <stdexcept>
 #include <string>
 
-namespace zmq {
-class context_t;
-class socket_t;
-}  // namespace zmq
-
 namespace sluice {
 
 struct Config;
 class Authenticator;
+namespace zmtp {
+class Stream;
+}
 
 // A failed call. `unreachable` is set when the controller could not be contacted at all.
 struct RpcError : std::runtime_error {
@@ -35,17 +34,12 @@ class Client {
   Json call(const std::string& type, const Json& body = Json::object());
 
   const std::string& endpoint() const { return endpoint_; }
-  zmq::context_t& context() { return *ctx_; }
 
  private:
   std::string endpoint_;
   std::unique_ptr<Authenticator> auth_;
-  std::unique_ptr<zmq::context_t> ctx_;
-  std::unique_ptr<zmq::socket_t> sock_;
+  std::unique_ptr<zmtp::Stream> stream_;
   int timeout_ms_;
 };
-
-// Fast reachability probe: false when nothing listens at a tcp:// or ipc:// endpoint.
-bool endpoint_listening(const std::string& endpoint);
 
 }  // namespace sluice

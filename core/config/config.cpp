@@ -226,6 +226,7 @@ void read_controller(Section s, ControllerConfig& c) {
   s.read("state_dir", c.state_dir);
   s.read("log_file", c.log_file);
   if (auto v = s.choice("log_level", {"trace", "debug", "info", "warn", "error"})) c.log_level = *v;
+  if (auto v = s.choice("sync", {"normal", "full"})) c.sync = *v;
   const toml::node* timeout = s.read("node_timeout", c.node_timeout, 1);
   const toml::node* interval = s.read("heartbeat_interval", c.heartbeat_interval, 1);
   if (c.heartbeat_interval >= c.node_timeout) {

@@ -22,6 +22,10 @@ struct ControllerConfig {
   std::string state_dir = "/var/lib/sluice";
   std::string log_file;         // empty: stderr
   std::string log_level = "info";
+  // When a commit reaches the disk. "normal": before any reply, the commit is in the OS (safe
+  // against a controller crash or kill -9; the last commits can be lost in a power failure).
+  // "full": also fsync'd before the reply (safe against power loss; one fsync per loop iteration).
+  std::string sync = "normal";
   Time node_timeout = 30;       // seconds without a heartbeat before a node is DOWN
   Time heartbeat_interval = 5;  // seconds between node agent heartbeats
   Time kill_wait = 30;          // seconds between SIGTERM and SIGKILL

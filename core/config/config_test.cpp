@@ -281,12 +281,13 @@ const ErrorCase kErrorCases[] = {
      "[controller]\nnode_timeout = 10\nheartbeat_interval = 10\n" + kMinimal,
      {"t.toml:3:22: controller.heartbeat_interval: must be less than node_timeout (10)"}},
     {"ValuesNotAmongChoices",
-     "[controller]\nlog_level = \"verbose\"\n[auth]\ntype = \"kerberos\"\n" + kNode +
+     "[controller]\nlog_level = \"verbose\"\nsync = \"off\"\n[auth]\ntype = \"kerberos\"\n" + kNode +
          "[[partitions]]\nname = \"p\"\npreempt_mode = \"suspend\"\nstate = \"drain\"\n",
      {"t.toml:2:13: controller.log_level: expected one of trace|debug|info|warn|error, got \"verbose\"",
-      "t.toml:4:8: auth.type: expected one of munge|peercred, got \"kerberos\"",
-      "t.toml:11:16: partitions[0].preempt_mode: expected one of off|requeue|cancel, got \"suspend\"",
-      "t.toml:12:9: partitions[0].state: expected one of up|down, got \"drain\""}},
+      "t.toml:3:8: controller.sync: expected one of normal|full, got \"off\"",
+      "t.toml:5:8: auth.type: expected one of munge|peercred, got \"kerberos\"",
+      "t.toml:12:16: partitions[0].preempt_mode: expected one of off|requeue|cancel, got \"suspend\"",
+      "t.toml:13:9: partitions[0].state: expected one of up|down, got \"drain\""}},
     {"InvalidMemorySizes",
      "[[nodes]]\nnames = \"n1\"\ncpus = 1\nmemory = \"12X\"\n"
      "[[nodes]]\nnames = \"n2\"\ncpus = 1\nmemory = \"0G\"\n" +

@@ -23,7 +23,7 @@ Controller::Controller(std::shared_ptr<const Config> cfg, std::unique_ptr<Plugin
     : cfg_(std::move(cfg)),
       plugins_(std::move(plugins)),
       auth_(make_authenticator(cfg_->auth)),
-      store_(cfg_->controller.state_dir) {
+      store_(cfg_->controller.state_dir, cfg_->controller.sync) {
   nodes_ = cfg_->nodes;
   for (auto& n : nodes_) n.gpu_used.assign(n.gpus.size(), false);
   partitions_ = cfg_->partitions;
@@ -172,7 +172,12 @@ void Controller::dispatch(const std::string& peer, zmq::message_t& frame, const 
     reply_error(peer, "malformed request: " + err);
     return;
   }
-  auto who = auth_->verify(msg->cred, frame, &err);
+  std::string peer_address;
+  try {
+    if (const char* a = frame.gets("Peer-Address")) peer_address = a;
+  } catch (const zmq::error_t&) {
+  }
+  auto who = auth_->verify(msg->cred, peer_address, &err);
   if (!who) {
     spdlog::warn("rejected {} message: authentication failed: {}", msg->type, err);
     reply_error(peer, "Authentication failure: " + err);

@@ -27,13 +27,13 @@ Job job_from_row(sqlite3_stmt* s) {
 }
 }  // namespace
 
-Store::Store(const std::string& dir) {
+Store::Store(const std::string& dir, const std::string& sync) {
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/sluice.db";
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK)
     throw std::runtime_error("cannot open state database " + path + ": " + sqlite3_errmsg(db_));
   exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
+  exec(sync == "full" ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA busy_timeout=5000");
   exec("CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, uid INTEGER, state TEXT, submit INTEGER,"
        " finished INTEGER, end_time INTEGER, data TEXT NOT NULL)");

@@ -29,7 +29,8 @@ struct AcctQuery {
 
 class Store {
  public:
-  explicit Store(const std::string& dir);  // creates dir and schema; throws std::runtime_error
+  // Creates dir and schema; `sync` is "normal" or "full" (see ControllerConfig). Throws std::runtime_error.
+  Store(const std::string& dir, const std::string& sync);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

@@ -4,7 +4,7 @@
 #include <sluice/partition.hpp>
 #include <sluice/select.hpp>
 
-#include <boost/dll/shared_library.hpp>
+#include "core/plugin/loader.hpp"
 
 #include <memory>
 #include <string>
@@ -13,18 +13,6 @@
 namespace sluice {
 
 struct Config;
-struct PluginConfig;
-
-// Owns one loaded plugin. The library is declared first so the object dies before it is unloaded.
-struct LoadedPlugin {
-  boost::dll::shared_library lib;
-  std::unique_ptr<Plugin> object;
-  std::string path;
-};
-
-// Finds, loads, ABI-checks, creates and configures a plugin. Errors name the file and the reason.
-std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig& pc, std::vector<std::string>& errors);
-std::vector<std::string> plugin_search_dirs(const Config& cfg);
 
 class PluginSet {
  public:

@@ -1,6 +1,7 @@
 #include "core/noded/agent.hpp"
 
 #include "core/util/hostlist.hpp"
+#include "core/util/net.hpp"
 #include "core/util/text.hpp"
 #include "core/util/timefmt.hpp"
 
@@ -73,11 +74,12 @@ Agent::Agent(std::shared_ptr<const Config> cfg, std::string node)
       name_(std::move(node)),
       instance_(random_instance()),
       spool_(expand_node(cfg_->agent.spool_dir, name_)),
+      endpoint_(cfg_->controller.address.empty() ? cfg_->controller.listen : cfg_->controller.address),
       auth_(make_authenticator(cfg_->auth)) {
   std::filesystem::create_directories(spool_);
   heartbeat_ = cfg_->controller.heartbeat_interval;
   kill_wait_ = cfg_->controller.kill_wait;
-  const std::string endpoint = cfg_->controller.address.empty() ? cfg_->controller.listen : cfg_->controller.address;
+  const std::string& endpoint = endpoint_;
   dealer_.set(zmq::sockopt::routing_id, "node:" + name_);
   dealer_.set(zmq::sockopt::linger, 0);
   dealer_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
@@ -133,7 +135,7 @@ void Agent::register_now() {
                     {"boot_time", boot_time()},
                     {"start_time", now()},
                     {"hostname", host},
-                    {"addr", "127.0.0.1"},
+                    {"addr", local_address_toward(endpoint_)},
                     {"os", std::string(u.sysname) + " " + u.release + " " + u.version},
                     {"arch", u.machine},
                     {"version", SLUICE_VERSION}});

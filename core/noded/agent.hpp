@@ -53,6 +53,7 @@ class Agent {
   std::string name_;
   std::string instance_;
   std::string spool_;
+  std::string endpoint_;  // the controller
   std::unique_ptr<Authenticator> auth_;
   zmq::context_t ctx_{1};
   zmq::socket_t dealer_{ctx_, zmq::socket_type::dealer};

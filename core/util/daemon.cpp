@@ -57,10 +57,16 @@ bool start_daemon(const char* name, bool foreground, const std::string& logfile,
   ready_fd = fds[1];
   setsid();
   write_pid();
+  // stderr goes to the log too, so that anything written outside spdlog (a sanitizer report, an
+  // abort message) is kept.
   int devnull = open("/dev/null", O_RDWR);
   dup2(devnull, 0);
   dup2(devnull, 1);
-  if (!logfile.empty()) dup2(devnull, 2);
+  if (!logfile.empty()) {
+    int log = open(logfile.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    dup2(log >= 0 ? log : devnull, 2);
+    if (log > 2) close(log);
+  }
   if (devnull > 2) close(devnull);
   return true;
 }

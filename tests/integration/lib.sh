@@ -27,6 +27,11 @@ cluster_down() {
   cd /
   if [ -n "${CLUSTER_DIR:-}" ]; then
     sluice local down --dir "$CLUSTER_DIR" 2>/dev/null
+    # Sanitizer reports from the daemons land in their logs.
+    if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$CLUSTER_DIR"/log/*.log 2>/dev/null; then
+      fail "sanitizer report in daemon logs"
+      grep -h -A 30 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$CLUSTER_DIR"/log/*.log | head -80
+    fi
     if [ "$T_FAILS" -ne 0 ] || [ "$rc" -ne 0 ]; then
       echo "--- controller log (tail) ---"; tail -n 40 "$CLUSTER_DIR/log/sluicectld.log" 2>/dev/null
     fi

@@ -23,22 +23,23 @@ cat > job.sh <<'SH'
 #!/bin/bash
 #SBATCH -J demo
 #SBATCH -o demo-%j.out
-echo "job $SLURM_JOB_ID on $SLURMD_NODENAME in $SLURM_JOB_PARTITION, GPUs: ${CUDA_VISIBLE_DEVICES:-none}"
+echo "job $SLURM_JOB_ID on $SLURMD_NODENAME in partition $SLURM_JOB_PARTITION, GPUs: ${CUDA_VISIBLE_DEVICES:-none}"
 sleep 30
 SH
 show cat job.sh
 show sbatch --gres=gpu:1 job.sh
 show sbatch -p batch --gres=gpu:t4:1 job.sh
-show sbatch -p batch --wrap \"sleep 60\"
+show sbatch -p batch --wrap '"sleep 60"'
 sleep 1
 show squeue
 show squeue --me
 show sinfo
 show scontrol show node a256-t4-01
-show srun --gres=gpu:a10:1 bash -c \''echo CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES on $SLURMD_NODENAME'\'
-show cat demo-1.out 2>/dev/null || true
+show srun --gres=gpu:a10:1 bash -c "'echo CUDA_VISIBLE_DEVICES=\$CUDA_VISIBLE_DEVICES on \$SLURMD_NODENAME'"
+show cat demo-*.out
+show srun -p nosuch hostname
 for id in $(squeue -h -o %i); do show scancel "$id"; done
 sleep 1
 show squeue
 show sacct
-printf '\nThe cluster is stopped on exit. Start your own with:\n  sluice local up -f etc/sluice.toml --dir DIR\n'
+printf '\nThe cluster stops now. Start your own with:\n  sluice local up -f etc/sluice.toml --dir DIR\n'

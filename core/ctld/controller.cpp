@@ -264,15 +264,22 @@ void Controller::on_submit(const Request& r, const Json& b) {
 }
 
 void Controller::on_jobs(const Request& r, const Json& b) {
+  // Listings leave out what no listing prints: the environment and the script.
+  auto brief = [](const Job& j) {
+    Json out = j;
+    out["spec"].erase("env");
+    out["spec"].erase("script");
+    return out;
+  };
   Json arr = Json::array();
   if (auto ids = b.find("ids"); ids != b.end() && !ids->empty()) {
     for (const auto& idj : *ids) {
       auto id = idj.get<std::uint64_t>();
-      if (const Job* j = job(id)) arr.push_back(*j);
-      else if (auto sj = store_.get_job(id)) arr.push_back(*sj);
+      if (const Job* j = job(id)) arr.push_back(brief(*j));
+      else if (auto sj = store_.get_job(id)) arr.push_back(brief(*sj));
     }
   } else {
-    for (const auto& [id, j] : jobs_) arr.push_back(j);
+    for (const auto& [id, j] : jobs_) arr.push_back(brief(j));
   }
   reply(r.peer, {{"jobs", std::move(arr)}, {"now", now()}, {"uid", r.who.uid}, {"user", user_name(r.who.uid)}});
 }

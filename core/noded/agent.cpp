@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +66,73 @@ void write_all(int fd, std::string_view s) {
     }
     s.remove_prefix(static_cast<size_t>(n));
   }
+}
+
+// What a job's child process does between vfork and exec. It shares the agent's memory, so it
+// makes system calls only (no allocation, no locks).
+struct ChildPlan {
+  std::vector<std::string> candidates;  // paths to try with execve
+  std::string program, stdout_path, stderr_path, open_out, open_err, stdin_path, workdir;
+  int out_flags = 0;
+  bool batch = true, switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  char** argv = nullptr;
+  char** envp = nullptr;
+  int out_pipe = -1, err_pipe = -1, status_pipe = -1;
+};
+
+[[noreturn]] void exec_child(const ChildPlan& p) {
+  auto fail = [&](const char* what) {
+    char buf[512];
+    int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(errno));
+    (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
+    _exit(127);
+  };
+  setsid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) signal(s, SIG_DFL);
+  if (p.switch_user) {
+    // Raw system calls: glibc's wrappers would also try to change the credentials of the agent's
+    // threads, whose memory this child shares.
+    if (syscall(SYS_setgroups, p.groups.size(), p.groups.data()) != 0) fail("setgroups");
+    if (syscall(SYS_setgid, p.gid) != 0) fail("setgid");
+    if (syscall(SYS_setuid, p.uid) != 0) fail("setuid");
+  }
+  int in = ::open(p.stdin_path.c_str(), O_RDONLY);
+  if (in < 0) fail("open stdin");
+  dup2(in, 0);
+  if (p.batch) {
+    int out = ::open(p.stdout_path.c_str(), p.out_flags, 0644);
+    if (out < 0) fail(p.open_out.c_str());
+    int err = p.stderr_path == p.stdout_path ? out : ::open(p.stderr_path.c_str(), p.out_flags, 0644);
+    if (err < 0) fail(p.open_err.c_str());
+    dup2(out, 1);
+    dup2(err, 2);
+  } else {
+    dup2(p.out_pipe, 1);
+    dup2(p.err_pipe, 2);
+  }
+  if (::chdir(p.workdir.c_str()) != 0) {
+    char buf[1024];
+    int n = std::snprintf(buf, sizeof buf, "sluiced: error: couldn't chdir to `%s': %s: going to /tmp instead\n",
+                          p.workdir.c_str(), std::strerror(errno));
+    (void)!::write(2, buf, static_cast<size_t>(n));
+    if (::chdir("/tmp") != 0) fail("chdir /tmp");
+  }
+  int exec_errno = ENOENT;
+  for (const auto& c : p.candidates) {
+    execve(c.c_str(), p.argv, p.envp);
+    if (errno != ENOENT) exec_errno = errno;
+  }
+  char buf[600];
+  int n = std::snprintf(buf, sizeof buf, "execve(): %s: %s", p.program.c_str(), std::strerror(exec_errno));
+  (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
+  _exit(127);
 }
 
 }  // namespace
@@ -327,62 +395,32 @@ void Agent::launch(const Job& job, Time kill_wait) {
   for (const auto& e : env)
     if (starts_with(e, "PATH=")) search_path = e.substr(5);
 
-  pid_t pid = fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls from here on, until exec.
-    auto fail = [&](const char* what) {
-      char buf[512];
-      int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(errno));
-      (void)!::write(status_pipe[1], buf, static_cast<size_t>(n));
-      _exit(127);
-    };
-    setsid();
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) signal(s, SIG_DFL);
-    if (as_root && j.uid != 0) {
-      if (setgroups(static_cast<size_t>(ngroups), groups.data()) != 0) fail("setgroups");
-      if (setgid(j.gid) != 0) fail("setgid");
-      if (setuid(j.uid) != 0) fail("setuid");
-    }
-    int in = ::open(j.spec.stdin_path.empty() ? "/dev/null" : j.spec.stdin_path.c_str(), O_RDONLY);
-    if (in < 0) fail("open stdin");
-    dup2(in, 0);
-    if (j.spec.batch) {
-      int flags = O_WRONLY | O_CREAT | (j.spec.open_append ? O_APPEND : O_TRUNC);
-      int out = ::open(j.stdout_path.c_str(), flags, 0644);
-      if (out < 0) fail(("open " + j.stdout_path).c_str());
-      int err = j.stderr_path == j.stdout_path ? out : ::open(j.stderr_path.c_str(), flags, 0644);
-      if (err < 0) fail(("open " + j.stderr_path).c_str());
-      dup2(out, 1);
-      dup2(err, 2);
-    } else {
-      dup2(out_pipe[1], 1);
-      dup2(err_pipe[1], 2);
-    }
-    if (::chdir(workdir.c_str()) != 0) {
-      char buf[1024];
-      int n = std::snprintf(buf, sizeof buf, "sluiced: error: couldn't chdir to `%s': %s: going to /tmp instead\n",
-                            workdir.c_str(), std::strerror(errno));
-      (void)!::write(2, buf, static_cast<size_t>(n));
-      if (::chdir("/tmp") != 0) fail("chdir /tmp");
-    }
-    if (program.find('/') != std::string::npos) {
-      execve(program.c_str(), argvp.data(), envp.data());
-    } else {
-      for (const auto& dir : split(search_path, ':')) {
-        std::string p = dir + "/" + program;
-        execve(p.c_str(), argvp.data(), envp.data());
-      }
-      errno = ENOENT;
-    }
-    char buf[600];
-    int n = std::snprintf(buf, sizeof buf, "execve(): %s: %s", program.c_str(), std::strerror(errno));
-    (void)!::write(status_pipe[1], buf, static_cast<size_t>(n));
-    _exit(127);
-  }
+  // Everything the child needs is prepared here: after vfork it shares our memory (and the
+  // ZeroMQ threads keep running), so it may only make system calls -- no allocation -- until exec.
+  ChildPlan plan;
+  if (program.find('/') != std::string::npos) plan.candidates.push_back(program);
+  else
+    for (const auto& dir : split(search_path, ':')) plan.candidates.push_back(dir + "/" + program);
+  plan.program = program;
+  plan.stdout_path = j.stdout_path;
+  plan.stderr_path = j.stderr_path;
+  plan.open_out = "open " + j.stdout_path;
+  plan.open_err = "open " + j.stderr_path;
+  plan.stdin_path = j.spec.stdin_path.empty() ? "/dev/null" : j.spec.stdin_path;
+  plan.workdir = workdir;
+  plan.out_flags = O_WRONLY | O_CREAT | (j.spec.open_append ? O_APPEND : O_TRUNC);
+  plan.batch = j.spec.batch;
+  plan.switch_user = as_root && j.uid != 0;
+  plan.uid = j.uid;
+  plan.gid = j.gid;
+  plan.groups.assign(groups.begin(), groups.begin() + std::max(0, ngroups));
+  plan.argv = argvp.data();
+  plan.envp = envp.data();
+  plan.out_pipe = out_pipe[1];
+  plan.err_pipe = err_pipe[1];
+  plan.status_pipe = status_pipe[1];
+  pid_t pid = vfork();
+  if (pid == 0) exec_child(plan);
   ::close(status_pipe[1]);
   if (out_pipe[1] >= 0) ::close(out_pipe[1]);
   if (err_pipe[1] >= 0) ::close(err_pipe[1]);

@@ -32,24 +32,29 @@ int main(int argc, char** argv) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
     return 1;
   }
-  spdlog::set_level(spdlog::level::warn);  // until the daemon's own log is set up
-  auto plugins = sluice::PluginSet::load(*cfg, errors);
-  if (!plugins) {
-    for (const auto& e : errors) std::fprintf(stderr, "sluicectld: error: %s\n", e.c_str());
-    return 1;
-  }
   if (logfile.empty()) logfile = cfg->controller.log_file;
   std::error_code ec;
   std::filesystem::create_directories(cfg->controller.state_dir, ec);
   if (!sluice::start_daemon("sluicectld", foreground, logfile, cfg->controller.log_level, verbose,
                             cfg->controller.state_dir + "/sluicectld.pid"))
     return 1;
+  // Plugins load in the daemon itself (isolated ones are its children); errors still reach the
+  // terminal of whoever started it.
+  auto plugins = sluice::PluginSet::load(*cfg, errors);
+  if (!plugins) {
+    std::string text;
+    for (const auto& e : errors) text += "sluicectld: error: " + e + "\n";
+    spdlog::error("{}", text);
+    sluice::daemon_failed(text);
+    return 1;
+  }
   try {
     sluice::Controller ctl(cfg, std::move(plugins));
     sluice::daemon_ready();
     ctl.run();
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
+    sluice::daemon_failed(std::string("sluicectld: error: ") + e.what() + "\n");
     return 1;
   }
   return 0;

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     agent.run();
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
+    sluice::daemon_failed(std::string("sluiced: error: ") + e.what() + "\n");
     return 1;
   }
   return 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 namespace sluice {
 
@@ -43,15 +44,18 @@ bool start_daemon(const char* name, bool foreground, const std::string& logfile,
     return true;
   }
   int fds[2];
-  if (pipe(fds) != 0) return false;
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
   pid_t pid = fork();
   if (pid < 0) return false;
   if (pid > 0) {
     close(fds[1]);
-    char c;
-    bool ok = read(fds[0], &c, 1) == 1;
-    if (!ok) std::fprintf(stderr, "%s: error: failed to start (see log %s)\n", name, logfile.c_str());
-    _exit(ok ? 0 : 1);
+    std::string msg;
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) msg.append(buf, static_cast<size_t>(n));
+    if (msg == "1") _exit(0);
+    if (msg.size() > 1) std::fprintf(stderr, "%s", msg.c_str() + 1);
+    else std::fprintf(stderr, "%s: error: failed to start (see log %s)\n", name, logfile.c_str());
+    _exit(1);
   }
   close(fds[0]);
   ready_fd = fds[1];
@@ -69,6 +73,17 @@ bool start_daemon(const char* name, bool foreground, const std::string& logfile,
   }
   if (devnull > 2) close(devnull);
   return true;
+}
+
+void daemon_failed(const std::string& why) {
+  if (ready_fd >= 0) {
+    const std::string msg = "E" + why;
+    (void)!write(ready_fd, msg.data(), msg.size());
+    close(ready_fd);
+    ready_fd = -1;
+  } else {
+    std::fprintf(stderr, "%s", why.c_str());
+  }
 }
 
 void daemon_ready() {

@@ -11,5 +11,7 @@ namespace sluice {
 bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level,
                   int verbose, const std::string& pidfile);
 void daemon_ready();
+// Start-up failed after start_daemon: the waiting parent prints `why` and exits 1.
+void daemon_failed(const std::string& why);
 
 }  // namespace sluice

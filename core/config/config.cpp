@@ -373,19 +373,20 @@ void read_plugins(std::optional<Section> s, Config& cfg) {
   std::string known;
   for (const auto& [point, library] : default_plugins()) {
     known += (known.empty() ? "" : ", ") + point;
-    PluginConfig pc{point, library, false, nullptr, "plugins." + point + ".options"};
+    PluginConfig pc{point, library, false, 2000, nullptr, "plugins." + point + ".options"};
     if (auto ps = s ? s->section(point) : std::nullopt) {
       if (const toml::node* n = ps->read("library", pc.library, true); n && pc.library.empty()) {
         ps->error(*n, "library", "must not be empty");
       }
       ps->read("isolate", pc.isolate);
+      ps->read("deadline_ms", pc.deadline_ms, 1);
       if (const toml::node* n = ps->get("options", node_type::table)) {
         pc.options = std::shared_ptr<const toml::table>(cfg.doc, n->as_table());
       }
       ps->finish();
     }
     if (!pc.options) pc.options = std::make_shared<const toml::table>();
-    cfg.plugins.emplace(point, std::move(pc));
+    if (!pc.library.empty()) cfg.plugins.emplace(point, std::move(pc));
   }
   if (s) s->finish("unknown plugin point (known: " + known + ")");
 }

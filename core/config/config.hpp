@@ -47,7 +47,8 @@ struct AuthConfig {
 struct PluginConfig {
   std::string point;     // "partition", "select", ...
   std::string library;   // "select_gpu" (-> lib<name>.so in plugin_dirs) or a path
-  bool isolate = false;
+  bool isolate = false;  // run in a child process (sluice-plugin-host)
+  int deadline_ms = 2000;  // isolated: longest wait for one decision before the host is restarted
   std::shared_ptr<const toml::table> options;  // never null (empty table when absent)
   std::string options_path;                    // "plugins.select.options"
 };
@@ -66,9 +67,11 @@ struct Config {
   const Node* node(const std::string& name) const;
 };
 
-// Known extension points and the library each uses when [plugins.<point>] is absent.
+// Known extension points and the library each uses when [plugins.<point>] is absent ("": the point
+// is optional and unused unless configured).
 inline const std::map<std::string, std::string>& default_plugins() {
-  static const std::map<std::string, std::string> k = {{"partition", "partition"}, {"select", "select_gpu"}};
+  static const std::map<std::string, std::string> k = {
+      {"partition", "partition"}, {"select", "select_gpu"}, {"preempt", ""}, {"requeue", ""}, {"launch", ""}};
   return k;
 }
 

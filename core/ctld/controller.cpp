@@ -242,6 +242,7 @@ void Controller::on_submit(const Request& r, const Json& b) {
   if (j.spec.batch && j.spec.script.empty()) return reply_error(r.peer, "Batch job has no script");
   if (!j.spec.batch && j.spec.argv.empty()) return reply_error(r.peer, "No command given");
   if (j.spec.ntasks < j.spec.nodes) j.spec.ntasks = j.spec.nodes;
+  ++generation_;
   const ClusterView cv = view();
   Status st = plugins_->admit(j, cv);
   if (st.code == Code::Reject || st.code == Code::Error) return reply_error(r.peer, st.message);
@@ -569,6 +570,7 @@ void Controller::on_job_ended(const std::string& name, const Json& b) {
 // ---- state changes ---------------------------------------------------------------------------
 
 void Controller::start_job(Job& j, std::vector<NodeAlloc> alloc) {
+  ++generation_;
   j.alloc = std::move(alloc);
   j.state = JobState::Running;
   j.reason = "None";
@@ -712,7 +714,7 @@ void Controller::schedule() {
     if (a->priority != b->priority) return a->priority > b->priority;
     return a->id < b->id;
   });
-  const ClusterView cv = view();
+  ++generation_;
   std::map<std::string, bool> blocked;  // partition -> a higher job already waits for resources
   auto set_reason = [&](Job* j, const std::string& r) {
     if (j->reason != r) {
@@ -727,6 +729,7 @@ void Controller::schedule() {
       set_reason(j, reason);
       continue;
     }
+    const ClusterView cv = view();
     Status st = plugins_->gate(*j, cv);
     if (st.code != Code::Ok) {
       set_reason(j, st.code == Code::Error ? "PluginError" : st.reason);

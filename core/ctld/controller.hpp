@@ -73,7 +73,7 @@ class Controller {
 
   Node* node(const std::string& name);
   Job* job(std::uint64_t id);
-  ClusterView view() const { return ClusterView{nodes_, partitions_}; }
+  ClusterView view() const { return ClusterView{nodes_, partitions_, generation_}; }
   bool may_act(const Request& r, const Job& j) const { return r.admin || r.who.uid == j.uid; }
   Time now() const;
 
@@ -91,6 +91,7 @@ class Controller {
   std::vector<Partition> partitions_;
   std::map<std::uint64_t, Job> jobs_;  // active + recently finished, by id
   std::uint64_t next_id_ = 1;
+  std::uint64_t generation_ = 1;  // bumped whenever nodes or partitions may have changed
   std::unordered_map<std::string, std::string> node_instance_;  // node -> agent instance id
   std::deque<Outgoing> outbox_;
   std::vector<std::pair<std::string, std::uint64_t>> submit_replies_;  // answered after the pass

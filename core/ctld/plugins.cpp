@@ -1,6 +1,7 @@
 #include "core/ctld/plugins.hpp"
 
 #include "core/config/config.hpp"
+#include "core/plugin/isolated.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -10,25 +11,35 @@ namespace sluice {
 
 std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::string>& errors) {
   auto set = std::make_unique<PluginSet>();
-  auto take = [&](const char* point, std::unique_ptr<LoadedPlugin>& slot) {
+  auto take = [&](const char* point, Slot& slot) {
     auto it = cfg.plugins.find(point);
     if (it == cfg.plugins.end()) {
       errors.push_back(std::string("plugins.") + point + ": not configured");
       return;
     }
-    slot = load_plugin(cfg, it->second, errors);
+    const PluginConfig& pc = it->second;
+    if (pc.isolate) {
+      auto host = std::make_unique<PluginHost>(cfg, pc);
+      if (!host->start(errors)) return;
+      if (pc.point == PartitionPolicy::kPoint) slot.proxy = std::make_unique<IsolatedPartition>(std::move(host));
+      else slot.proxy = std::make_unique<IsolatedSelect>(std::move(host));
+      slot.where = "isolated:" + pc.library;
+      return;
+    }
+    slot.loaded = load_plugin(cfg, pc, errors);
+    if (!slot.loaded) return;
+    if (!implements(*slot.loaded->object, point)) {
+      errors.push_back(std::string("plugins.") + point + ": " + slot.loaded->path + " is not a " + point + " plugin");
+      slot.loaded.reset();
+      return;
+    }
+    slot.where = slot.loaded->path;
   };
   take(PartitionPolicy::kPoint, set->partition_);
   take(SelectPolicy::kPoint, set->select_);
-  if (set->partition_) {
-    set->partition_api_ = dynamic_cast<PartitionPolicy*>(set->partition_->object.get());
-    if (!set->partition_api_) errors.push_back("plugins.partition: " + set->partition_->path + " is not a partition plugin");
-  }
-  if (set->select_) {
-    set->select_api_ = dynamic_cast<SelectPolicy*>(set->select_->object.get());
-    if (!set->select_api_) errors.push_back("plugins.select: " + set->select_->path + " is not a select plugin");
-  }
   if (!errors.empty()) return nullptr;
+  set->partition_api_ = dynamic_cast<PartitionPolicy*>(set->partition_.get());
+  set->select_api_ = dynamic_cast<SelectPolicy*>(set->select_.get());
   return set;
 }
 
@@ -61,8 +72,6 @@ Status PluginSet::feasible(const Job& job, const ClusterView& c) {
 Status PluginSet::select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out) {
   return guarded("select.select", [&] { return select_api_->select(job, c, out); });
 }
-std::string PluginSet::describe() const {
-  return "partition=" + partition_->path + " select=" + select_->path;
-}
+std::string PluginSet::describe() const { return "partition=" + partition_.where + " select=" + select_.where; }
 
 }  // namespace sluice

@@ -28,7 +28,14 @@ class PluginSet {
  private:
   template <class F>
   Status guarded(const char* what, F&& f);
-  std::unique_ptr<LoadedPlugin> partition_, select_;
+  // One extension point: a plugin loaded in process, or the proxy of an isolated one.
+  struct Slot {
+    std::unique_ptr<LoadedPlugin> loaded;
+    std::unique_ptr<Plugin> proxy;
+    std::string where;  // path, or "isolated:<library>"
+    Plugin* get() const { return proxy ? proxy.get() : loaded->object.get(); }
+  };
+  Slot partition_, select_;
   PartitionPolicy* partition_api_ = nullptr;
   SelectPolicy* select_api_ = nullptr;
 };

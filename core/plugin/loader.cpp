@@ -4,6 +4,11 @@
 
 #include <dlfcn.h>
 #include <sluice/export.hpp>
+#include <sluice/launch.hpp>
+#include <sluice/partition.hpp>
+#include <sluice/preempt.hpp>
+#include <sluice/requeue.hpp>
+#include <sluice/select.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +24,15 @@ namespace fs = std::filesystem;
 #ifndef SLUICE_PLUGIN_BUILD_DIR
 #define SLUICE_PLUGIN_BUILD_DIR ""
 #endif
+
+bool implements(const Plugin& plugin, const std::string& point) {
+  if (point == PartitionPolicy::kPoint) return dynamic_cast<const PartitionPolicy*>(&plugin);
+  if (point == SelectPolicy::kPoint) return dynamic_cast<const SelectPolicy*>(&plugin);
+  if (point == PreemptPolicy::kPoint) return dynamic_cast<const PreemptPolicy*>(&plugin);
+  if (point == RequeuePolicy::kPoint) return dynamic_cast<const RequeuePolicy*>(&plugin);
+  if (point == LaunchPolicy::kPoint) return dynamic_cast<const LaunchPolicy*>(&plugin);
+  return false;
+}
 
 Context make_context(const std::string& plugin_name, const std::string& config_file) {
   Context ctx;

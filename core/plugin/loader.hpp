@@ -25,6 +25,8 @@ struct LoadedPlugin {
 std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig& pc, std::vector<std::string>& errors);
 // $SLUICE_PLUGIN_DIR, controller.plugin_dirs, then the dirs beside the running binary.
 std::vector<std::string> plugin_search_dirs(const Config& cfg);
+// Whether `plugin` implements the interface of extension point `point` ("partition", ...).
+bool implements(const Plugin& plugin, const std::string& point);
 // The context handed to a plugin: logger "plugin.<name>", clock, config file.
 Context make_context(const std::string& plugin_name, const std::string& config_file);
 

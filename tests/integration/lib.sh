@@ -14,6 +14,10 @@ cluster_up() {  # [config]
   chmod 755 "$CLUSTER_DIR"
   WORK=$CLUSTER_DIR/work
   mkdir -p "$WORK" && chmod 1777 "$WORK"
+  if [ "${SLUICE_TEST_ISOLATE:-0}" = 1 ]; then  # the same tests with every plugin in its own process
+    sed 's/^library = .*/&\nisolate = true/' "$conf" > "$CLUSTER_DIR/isolated.toml"
+    conf=$CLUSTER_DIR/isolated.toml
+  fi
   local out
   out=$(sluice local up -f "$conf" --dir "$CLUSTER_DIR" 2>"$CLUSTER_DIR/up.err") || {
     echo "FATAL: sluice local up failed:"; cat "$CLUSTER_DIR/up.err"; exit 1; }

@@ -72,6 +72,9 @@ class Plugin {
 struct ClusterView {
   const std::vector<Node>& nodes;
   const std::vector<Partition>& partitions;
+  // Changes whenever nodes or partitions may have changed (0: unknown). Lets a plugin, or the
+  // proxy of an isolated one, cache what it derives from the cluster.
+  std::uint64_t generation = 0;
   const Partition* partition(std::string_view name) const {
     for (const auto& p : partitions)
       if (p.name == name) return &p;

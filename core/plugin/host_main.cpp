@@ -1,0 +1,51 @@
+// sluice-plugin-host -f CONFIG -p POINT -e ENDPOINT: runs one plugin of CONFIG in its own process
+// and serves its decisions on ENDPOINT (started by sluicectld for `isolate = true`).
+#include "core/config/config.hpp"
+#include "core/plugin/isolated.hpp"
+#include "core/plugin/loader.hpp"
+
+#include <getopt.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  std::string conf, point, endpoint;
+  int c;
+  while ((c = getopt(argc, argv, "f:p:e:")) != -1) {
+    switch (c) {
+      case 'f': conf = optarg; break;
+      case 'p': point = optarg; break;
+      case 'e': endpoint = optarg; break;
+      default: std::printf("usage: sluice-plugin-host -f CONFIG -p POINT -e ENDPOINT\n"); return 1;
+    }
+  }
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  spdlog::set_default_logger(spdlog::default_logger()->clone("sluice-plugin-host"));
+  std::vector<std::string> errors;
+  auto cfg = sluice::load_config(conf, errors);
+  const sluice::PluginConfig* pc = nullptr;
+  if (cfg) {
+    auto it = cfg->plugins.find(point);
+    if (it == cfg->plugins.end()) errors.push_back("plugins." + point + ": not configured");
+    else pc = &it->second;
+  }
+  std::unique_ptr<sluice::LoadedPlugin> plugin;
+  if (pc) plugin = sluice::load_plugin(*cfg, *pc, errors);
+  if (plugin && !sluice::implements(*plugin->object, point)) {
+    errors.push_back("plugins." + point + ": " + plugin->path + " is not a " + point + " plugin");
+    plugin.reset();
+  }
+  if (!plugin) {
+    for (const auto& e : errors) std::printf("%s\n", e.c_str());
+    return 2;
+  }
+  try {
+    return sluice::serve_plugin(*plugin->object, endpoint);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sluice-plugin-host: %s\n", e.what());
+    return 1;
+  }
+}

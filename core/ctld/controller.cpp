@@ -641,6 +641,7 @@ void Controller::node_down(Node& n, const std::string& why) {
 
 void Controller::tick() {
   last_tick_ = now();
+  if (plugin_trouble_) sched_needed_ = true;  // a plugin failed: try again once a second
   for (auto& n : nodes_) {
     if (n.responding && last_tick_ - n.last_seen > cfg_->controller.node_timeout) {
       n.responding = false;
@@ -701,6 +702,7 @@ bool Controller::dependencies(const Job& j, std::string& reason) {
 
 void Controller::schedule() {
   sched_needed_ = false;
+  plugin_trouble_ = false;
   std::vector<Job*> pending;
   for (auto& [id, j] : jobs_)
     if (j.state == JobState::Pending) pending.push_back(&j);
@@ -733,6 +735,7 @@ void Controller::schedule() {
     Status st = plugins_->gate(*j, cv);
     if (st.code != Code::Ok) {
       set_reason(j, st.code == Code::Error ? "PluginError" : st.reason);
+      plugin_trouble_ = plugin_trouble_ || st.code == Code::Error;
       continue;
     }
     std::vector<NodeAlloc> alloc;
@@ -743,6 +746,7 @@ void Controller::schedule() {
     }
     if (st.code == Code::Error) {
       set_reason(j, "PluginError");
+      plugin_trouble_ = true;
     } else if (st.code == Code::Reject) {
       set_reason(j, st.reason.empty() ? "ReqNodeNotAvail" : st.reason);
     } else {

@@ -86,6 +86,7 @@ class Controller {
   int sigfd_ = -1;
   bool stop_ = false;
   bool sched_needed_ = true;
+  bool plugin_trouble_ = false;  // the last pass met a plugin fault
 
   std::vector<Node> nodes_;
   std::vector<Partition> partitions_;

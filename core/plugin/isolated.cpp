@@ -51,7 +51,7 @@ Json cluster_json(const ClusterView& c) { return {{"nodes", c.nodes}, {"partitio
 PluginHost::PluginHost(const Config& cfg, const PluginConfig& pc)
     : config_file_(cfg.file),
       point_(pc.point),
-      endpoint_("ipc://" + cfg.controller.state_dir + "/plugin-" + pc.point + ".sock"),
+      socket_base_(cfg.controller.state_dir + "/plugin-" + pc.point + "-" + std::to_string(getpid())),
       name_(pc.point + "/" + pc.library),
       deadline_ms_(pc.deadline_ms),
       ctx_(std::make_unique<zmq::context_t>(1)) {}
@@ -60,6 +60,7 @@ PluginHost::~PluginHost() { stop(); }
 
 void PluginHost::stop() {
   sock_.reset();
+  if (!socket_path_.empty()) ::unlink(socket_path_.c_str());
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int st;
@@ -91,6 +92,10 @@ bool PluginHost::start(std::vector<std::string>& errors) {
     return false;
   }
   const std::string bin = host_binary();
+  // A fresh socket per start: a reconfigure may run a new host beside the old one.
+  static std::uint64_t starts = 0;
+  socket_path_ = socket_base_ + "-" + std::to_string(++starts) + ".sock";
+  endpoint_ = "ipc://" + socket_path_;
   pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);

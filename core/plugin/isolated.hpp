@@ -44,7 +44,7 @@ class PluginHost {
   void stop();
   bool alive();
 
-  std::string config_file_, point_, endpoint_, name_;
+  std::string config_file_, point_, socket_base_, socket_path_, endpoint_, name_;
   int deadline_ms_;
   pid_t pid_ = -1;
   std::unique_ptr<zmq::context_t> ctx_;

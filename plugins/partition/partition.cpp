@@ -11,7 +11,10 @@
 #include <sluice/partition.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <grp.h>
+#include <string>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -20,6 +23,30 @@ constexpr const char* kName = "partition/partition";
 
 bool member(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// The name of group `gid`, empty when NSS does not know it.
+std::string group_name(gid_t gid) {
+  std::vector<char> buf(1024);
+  group gr;
+  group* found = nullptr;
+  int rc;
+  while ((rc = getgrgid_r(gid, &gr, buf.data(), buf.size(), &found)) == ERANGE) buf.resize(buf.size() * 2);
+  return rc == 0 && found ? found->gr_name : "";
+}
+
+// Whether the job's user belongs to one of `groups`: its primary group (the name it came with, or
+// its gid), or a supplementary group NSS knows for the user.
+bool in_groups(const Job& job, const std::vector<std::string>& groups) {
+  if (member(groups, job.group)) return true;
+  std::vector<gid_t> gids(32);
+  int count = static_cast<int>(gids.size());
+  while (getgrouplist(job.user.c_str(), job.gid, gids.data(), &count) < 0) {
+    gids.resize(std::max<std::size_t>(count, gids.size() * 2));
+    count = static_cast<int>(gids.size());
+  }
+  gids.resize(count);
+  return std::any_of(gids.begin(), gids.end(), [&](gid_t g) { return member(groups, group_name(g)); });
 }
 
 class PartitionPlugin final : public PartitionPolicy {
@@ -39,39 +66,44 @@ class PartitionPlugin final : public PartitionPolicy {
     if (!p) return Status::reject("Invalid partition name specified");
     job.spec.partition = p->name;
     if (!p->allow_users.empty() && !member(p->allow_users, job.user) &&
-        !(p->allow_groups.size() && member(p->allow_groups, job.group)))
+        !(p->allow_groups.size() && in_groups(job, p->allow_groups)))
       return Status::reject("Access/permission denied");
-    if (p->allow_users.empty() && !p->allow_groups.empty() && !member(p->allow_groups, job.group))
+    if (p->allow_users.empty() && !p->allow_groups.empty() && !in_groups(job, p->allow_groups))
       return Status::reject("User's group not permitted to use this partition");
     if (job.spec.time_limit == kNoValue) job.spec.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
     if (enforce_) {
-      if (Status s = gate(job, cluster); s.code != Code::Ok) {
-        if (s.reason == "PartitionTimeLimit")
-          return Status::reject("Requested time limit is invalid (missing or exceeds some limit)");
-        if (s.reason == "PartitionNodeLimit") return Status::reject("Node count specification invalid");
-        if (s.reason == "PartitionGpuLimit")
-          return Status::reject("Requested GPU count exceeds the partition limit (" +
-                                std::to_string(p->max_gpus_per_job) + ")");
-      }
+      const std::string why = over_limit(job, *p);
+      if (why == "PartitionTimeLimit")
+        return Status::reject("Requested time limit is invalid (missing or exceeds some limit)");
+      if (why == "PartitionNodeLimit") return Status::reject("Node count specification invalid");
+      if (why == "PartitionGpuLimit")
+        return Status::reject("Requested GPU count exceeds the partition limit (" +
+                              std::to_string(p->max_gpus_per_job) + ")");
     }
     return Status::ok();
   }
 
   Status gate(const Job& job, const ClusterView& cluster) override {
     const Partition* p = cluster.partition(job.spec.partition);
-    if (!p) return Status::unschedulable("PartitionDown");
-    if (!p->up) return Status::unschedulable("PartitionInactive");
-    const Time t = job.spec.time_limit;
-    if (p->max_time != kUnlimited && (t == kUnlimited || t > p->max_time))
-      return Status::unschedulable("PartitionTimeLimit");
-    if (p->max_nodes && job.spec.nodes > p->max_nodes) return Status::unschedulable("PartitionNodeLimit");
-    if (p->nodes.size() < job.spec.nodes) return Status::unschedulable("PartitionNodeLimit");
-    const std::uint32_t gpus = std::max(job.spec.gpus, job.spec.gpus_per_node * job.spec.nodes);
-    if (p->max_gpus_per_job && gpus > p->max_gpus_per_job) return Status::unschedulable("PartitionGpuLimit");
-    return Status::ok();
+    if (!p || !p->up) return Status::unschedulable("PartitionDown");
+    const std::string why = over_limit(job, *p);
+    return why.empty() ? Status::ok() : Status::unschedulable(why);
   }
 
  private:
+  // The pending reason for a job that breaks a limit of `p`, else empty. A DOWN partition still
+  // accepts jobs (they wait), so admission checks limits whatever the partition's state.
+  static std::string over_limit(const Job& job, const Partition& p) {
+    const Time t = job.spec.time_limit;
+    if (p.max_time != kUnlimited && (t == kUnlimited || t > p.max_time)) return "PartitionTimeLimit";
+    if (p.max_nodes && job.spec.nodes > p.max_nodes) return "PartitionNodeLimit";
+    if (p.nodes.size() < job.spec.nodes) return "PartitionNodeLimit";
+    const std::uint64_t gpus =
+        std::max<std::uint64_t>(job.spec.gpus, std::uint64_t{job.spec.gpus_per_node} * job.spec.nodes);
+    if (p.max_gpus_per_job && gpus > p.max_gpus_per_job) return "PartitionGpuLimit";
+    return "";
+  }
+
   bool enforce_ = true;
 };
 

@@ -1,7 +1,13 @@
 // partition/partition loaded from its built library: routing, time defaults, limits, access, options.
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 
+#include <cstdint>
+#include <functional>
+
+#include <sluice/options.hpp>
 #include <sluice/partition.hpp>
 
 #include "tests/fixtures/plugin_harness.hpp"
@@ -26,6 +32,27 @@ Partition partition(std::string name, std::vector<std::string> nodes, Time max_t
   return p;
 }
 
+// A user NSS knows with one of its supplementary groups (one listing it as a member, not its
+// primary group) and its primary gid; empty names when there is none. Neither group is root, which
+// partition "ops" also allows.
+struct Membership {
+  std::string user, group;
+  std::uint32_t gid = 0;
+};
+const Membership& supplementary_membership() {
+  static const Membership found = [] {
+    Membership m;
+    setgrent();
+    while (const group* g = getgrent())
+      for (char** member = g->gr_mem; m.user.empty() && *member; ++member)
+        if (const passwd* pw = getpwnam(*member); pw && pw->pw_gid != g->gr_gid && pw->pw_gid != 0 && g->gr_gid != 0)
+          m = {*member, g->gr_name, pw->pw_gid};
+    endgrent();
+    return m;
+  }();
+  return found;
+}
+
 // "long" comes first, so routing to "batch" follows `is_default`, not the order.
 std::vector<Partition> partitions() {
   Partition batch = partition("batch", {"n1", "n2", "n3"}, 3600, 600);
@@ -34,8 +61,17 @@ std::vector<Partition> partitions() {
   restricted.allow_users = {"alice"}, restricted.allow_groups = {"ml"};
   Partition ml = partition("ml", {"n4"}, kUnlimited, kNoValue);
   ml.allow_groups = {"ml"};
-  return {partition("long", {"n1", "n2", "n3", "n4"}, kUnlimited, kNoValue), batch,
-          partition("capped", {"n1", "n2"}, 7200, kNoValue), restricted, ml};
+  Partition ops = partition("ops", {"n4"}, kUnlimited, kNoValue);
+  ops.allow_groups = {"root", supplementary_membership().group.empty() ? "ml" : supplementary_membership().group};
+  Partition closed = partition("closed", {"n1"}, 3600, kNoValue);
+  closed.up = false;
+  return {partition("long", {"n1", "n2", "n3", "n4"}, kUnlimited, kNoValue),
+          batch,
+          partition("capped", {"n1", "n2"}, 7200, kNoValue),
+          restricted,
+          ml,
+          ops,
+          closed};
 }
 
 struct Request {
@@ -45,12 +81,14 @@ struct Request {
   std::uint32_t gpus = 0;
   std::uint32_t gpus_per_node = 0;
   std::string user = "bob", group = "users";
+  std::uint32_t gid = 4242424;  // unknown to NSS
 };
 
 Job job_for(const Request& r) {
   Job job;
   job.user = r.user;
   job.group = r.group;
+  job.gid = r.gid;
   job.spec.partition = r.partition;
   job.spec.time_limit = r.time;
   job.spec.nodes = r.nodes;
@@ -69,15 +107,18 @@ struct AdmitCase {
   Request request;
   bool enforce_limits = true;
   Code code = Ok;
-  std::string message{};  // Reject's
-  std::string routed{};   // Ok: the partition chosen
-  Time time = 0;          // Ok: the time limit after admission
+  std::string message{};          // Reject's
+  std::string routed{};           // Ok: the partition chosen
+  Time time = 0;                  // Ok: the time limit after admission
+  bool needs_membership = false;  // skipped when NSS knows no supplementary_membership()
 };
 
 class Admit : public testing::TestWithParam<AdmitCase> {};
 
 TEST_P(Admit, Decides) {
   const AdmitCase& c = GetParam();
+  if (c.needs_membership && supplementary_membership().user.empty())
+    GTEST_SKIP() << "NSS knows no user with a supplementary group";
   const test::Harness h = load_partition(c.enforce_limits);
   PartitionPolicy* plugin = h.as<PartitionPolicy>();
   ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
@@ -123,6 +164,27 @@ INSTANTIATE_TEST_SUITE_P(
         {"UserNotAllowed", {.partition = "private"}, true, Reject, "Access/permission denied"},
         {"AllowedGroup", {.partition = "ml", .group = "ml"}, true, Ok, "", "ml", kUnlimited},
         {"GroupNotAllowed", {.partition = "ml", .user = "alice"}, true, Reject, kGroupDenied},
+        {"PrimaryGroupByGid",
+         {.partition = "ops", .user = "nosuchuser", .group = "users", .gid = 0},
+         true,
+         Ok,
+         "",
+         "ops",
+         kUnlimited},
+        {"UnknownUserUnknownGid", {.partition = "ops", .user = "nosuchuser"}, true, Reject, kGroupDenied},
+        {"SupplementaryGroup",
+         {.partition = "ops",
+          .user = supplementary_membership().user,
+          .group = "users",
+          .gid = supplementary_membership().gid},
+         true,
+         Ok,
+         "",
+         "ops",
+         kUnlimited,
+         true},
+        {"DownPartitionAcceptsJobs", {.partition = "closed"}, true, Ok, "", "closed", 3600},
+        {"DownPartitionStillEnforcesLimits", {.partition = "closed", .time = 3601}, true, Reject, kTimeInvalid},
     }),
     case_name<AdmitCase>);
 
@@ -156,6 +218,9 @@ INSTANTIATE_TEST_SUITE_P(
         {"MaxNodes", {.partition = "batch", .time = 60, .nodes = 3}, Unschedulable, "PartitionNodeLimit"},
         {"PartitionTooSmall", {.partition = "capped", .time = 60, .nodes = 3}, Unschedulable, "PartitionNodeLimit"},
         {"GpusOverLimit", {.partition = "batch", .time = 60, .gpus = 5}, Unschedulable, "PartitionGpuLimit"},
+        {"PartitionDown", {.partition = "closed", .time = 60}, Unschedulable, "PartitionDown"},
+        {"PartitionDownBeforeLimits", {.partition = "closed", .time = 3601}, Unschedulable, "PartitionDown"},
+        {"PartitionGone", {.partition = "nope", .time = 60}, Unschedulable, "PartitionDown"},
     }),
     case_name<GateCase>);
 
@@ -184,12 +249,74 @@ INSTANTIATE_TEST_SUITE_P(
         {"WrongType",
          "enforce_limits = \"no\"",
          {kAt + ":18: plugins.partition.options.enforce_limits: expected boolean, got string"}},
+        {"IntegerForBoolean",
+         "enforce_limits = 0",
+         {kAt + ":18: plugins.partition.options.enforce_limits: expected boolean, got integer"}},
         {"EveryProblem",
          "enforce_limits = [true]\nstrict = true",
          {kAt + ":18: plugins.partition.options.enforce_limits: expected boolean, got array",
           "t.toml:" + std::to_string(test::kOptionsLine + 1) + ":10: plugins.partition.options.strict: unknown key"}},
     }),
     case_name<OptionCase>);
+
+// OptionReader, which this plugin's options go through: exact types and integer ranges.
+struct ReadCase {
+  std::string name;
+  std::function<std::string(OptionReader&)> read;  // the value read, as text
+  std::string options;                             // the table
+  std::string want;                                // the value, "absent", or the error
+};
+
+template <class T>
+std::function<std::string(OptionReader&)> read_as() {
+  return [](OptionReader& r) {
+    T v{};
+    if (!r.get("v", v)) return std::string("absent");
+    if constexpr (std::is_same_v<T, std::string>)
+      return v;
+    else if constexpr (std::is_same_v<T, bool>)
+      return std::string(v ? "true" : "false");
+    else
+      return std::to_string(v);
+  };
+}
+
+class Read : public testing::TestWithParam<ReadCase> {};
+
+TEST_P(Read, IsExact) {
+  const ReadCase& c = GetParam();
+  const toml::table table = toml::parse(c.options);
+  std::vector<ConfigError> errors;
+  OptionReader r(table, "o", errors);
+  const std::string got = c.read(r);
+  std::string error;
+  for (const ConfigError& e : errors)
+    error += std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.path + ": " + e.why;
+  EXPECT_EQ(errors.empty() ? got : error, c.want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Read,
+    testing::ValuesIn(std::vector<ReadCase>{
+        {"Absent", read_as<bool>(), "w = true", "absent"},
+        {"Boolean", read_as<bool>(), "v = true", "true"},
+        {"IntegerForBoolean", read_as<bool>(), "v = 0", "1:5: o.v: expected boolean, got integer"},
+        {"StringForBoolean", read_as<bool>(), "v = 'yes'", "1:5: o.v: expected boolean, got string"},
+        {"Integer", read_as<std::int64_t>(), "v = -5", "-5"},
+        {"FloatForInteger", read_as<std::int64_t>(), "v = 4.0", "1:5: o.v: expected integer, got floating-point"},
+        {"BooleanForInteger", read_as<std::uint32_t>(), "v = true", "1:5: o.v: expected integer, got boolean"},
+        {"UnsignedMax", read_as<std::uint32_t>(), "v = 4294967295", "4294967295"},
+        {"UnsignedNegative", read_as<std::uint32_t>(), "v = -5", "1:5: o.v: must be >= 0 (got -5)"},
+        {"UnsignedTooLarge", read_as<std::uint32_t>(), "v = 4294967296",
+         "1:5: o.v: must be <= 4294967295 (got 4294967296)"},
+        {"Unsigned64Negative", read_as<std::uint64_t>(), "v = -1", "1:5: o.v: must be >= 0 (got -1)"},
+        {"SignedTooSmall", read_as<std::int16_t>(), "v = -32769", "1:5: o.v: must be >= -32768 (got -32769)"},
+        {"Float", read_as<double>(), "v = 0.5", "0.500000"},
+        {"IntegerForFloat", read_as<double>(), "v = 2", "2.000000"},
+        {"String", read_as<std::string>(), "v = 'pack'", "pack"},
+        {"IntegerForString", read_as<std::string>(), "v = 1", "1:5: o.v: expected string, got integer"},
+    }),
+    case_name<ReadCase>);
 
 }  // namespace
 }  // namespace sluice

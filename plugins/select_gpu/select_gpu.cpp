@@ -1,6 +1,10 @@
 // select/select_gpu: places a job on nodes of its partition: CPUs, memory and exact GPU indices
 // (optionally of one type).
 //
+// A job gets max(-N, number of -w nodes) nodes, at least one, every -w node among them. Its
+// tasks (times -c) and its -G GPUs are split over those nodes, the remainder going to the first
+// ones (-N2 -n3: 2+1 tasks); --mem and --gres GPUs are per node. A node with no task gets one CPU.
+//
 // Options ([plugins.select.options]):
 //   strategy = "pack"    "pack": fill the busiest node that fits first (keeps whole nodes free
 //                        for big jobs); "spread": the least busy node first.
@@ -9,44 +13,105 @@
 #include <sluice/select.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace sluice {
 namespace {
 
 constexpr const char* kName = "select/select_gpu";
 
-struct Need {
-  std::uint32_t cpus = 1;
+// One node's part of a job.
+struct Share {
+  std::uint64_t cpus = 1;
   std::uint64_t mem_mb = 0;
   std::uint32_t gpus = 0;
+  bool operator==(const Share&) const = default;
 };
 
-Need per_node(const Job& j) {
-  const std::uint32_t n = std::max<std::uint32_t>(1, j.spec.nodes);
-  Need need;
-  need.cpus = (j.spec.ntasks * j.spec.cpus_per_task + n - 1) / n;
-  need.mem_mb = j.spec.mem_mb;
-  need.gpus = j.spec.gpus_per_node ? j.spec.gpus_per_node : (j.spec.gpus + n - 1) / n;
-  return need;
-}
-
-bool in_list(const std::string& csv_names, const std::string& name) {
-  // Names arrive expanded and comma separated (the CLI expands hostlists).
+// Names arrive expanded and comma separated (the CLI expands hostlists); a repeated name counts once.
+std::vector<std::string> split_names(const std::string& csv) {
+  std::vector<std::string> out;
   std::size_t pos = 0;
-  while (pos <= csv_names.size()) {
-    std::size_t end = csv_names.find(',', pos);
-    if (end == std::string::npos) end = csv_names.size();
-    if (csv_names.compare(pos, end - pos, name) == 0) return true;
+  while (pos < csv.size()) {
+    const std::size_t end = std::min(csv.find(',', pos), csv.size());
+    std::string name = csv.substr(pos, end - pos);
+    if (!name.empty() && std::ranges::find(out, name) == out.end()) out.push_back(std::move(name));
     pos = end + 1;
   }
-  return false;
+  return out;
 }
 
-std::uint32_t gpus_of_type(const Node& n, const std::string& type, bool free_only) {
-  std::uint32_t c = 0;
-  for (const auto& g : n.gpus)
-    if ((type.empty() || g.type == type) && (!free_only || g.index >= n.gpu_used.size() || !n.gpu_used[g.index])) ++c;
-  return c;
+// The job's shares on `count` nodes. Each demands at least as much as the next in every resource.
+std::vector<Share> shares(const JobSpec& s, std::size_t count) {
+  const std::uint64_t tasks = std::max<std::uint32_t>(1, s.ntasks);
+  std::vector<Share> out(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint64_t node_tasks = tasks / count + (i < tasks % count);
+    out[i].cpus = std::max<std::uint64_t>(1, node_tasks * s.cpus_per_task);
+    out[i].mem_mb = s.mem_mb;
+    out[i].gpus = std::max(s.gpus_per_node, static_cast<std::uint32_t>(s.gpus / count + (i < s.gpus % count)));
+  }
+  return out;
+}
+
+bool usable(const Node& n) { return n.responding && !n.drain && !n.down_admin; }
+
+std::uint64_t free_cpus(const Node& n) { return n.cpus - std::min(n.cpus, n.alloc_cpus); }
+
+bool gpu_matches(const Node& n, const Gpu& g, const std::string& type, bool free_only) {
+  return (type.empty() || g.type == type) && (!free_only || g.index >= n.gpu_used.size() || !n.gpu_used[g.index]);
+}
+
+// Whether `n` can hold `s`: now (on what is free) or ever (on its configured hardware).
+bool fits(const Node& n, const Share& s, const std::string& gpu_type, bool now) {
+  const std::uint64_t cpus = now ? free_cpus(n) : n.cpus;
+  const std::uint64_t mem = now ? n.mem_mb - std::min(n.mem_mb, n.alloc_mem_mb) : n.mem_mb;
+  const auto gpus = std::ranges::count_if(n.gpus, [&](const Gpu& g) { return gpu_matches(n, g, gpu_type, now); });
+  return cpus >= s.cpus && mem >= s.mem_mb && static_cast<std::uint64_t>(gpus) >= s.gpus;
+}
+
+// Nodes not chosen yet, in order of preference. take() searches from `next` on, past nodes that
+// were taken or did not fit the same share; reset `next` when the share changes.
+struct Pool {
+  std::vector<const Node*> nodes;
+  std::size_t next = 0;
+  const Node* take(const Share& s, const std::string& gpu_type, bool now) {
+    for (; next < nodes.size(); ++next)
+      if (const Node*& n = nodes[next]; n && fits(*n, s, gpu_type, now)) return std::exchange(n, nullptr);
+    return nullptr;
+  }
+};
+
+struct Placed {
+  const Node* node;
+  Share share;
+};
+
+// Places the job on max(-N, listed nodes, 1) nodes, now (on what is free) or ever. Each share, in
+// order, takes the first listed node that fits it, else (while more shares than listed nodes
+// remain) the first other node that fits. As each share demands at least what the next does,
+// first fit never loses a placement. Empty when the job does not fit; else every listed node is in.
+std::vector<Placed> assign(const JobSpec& spec, std::vector<const Node*> listed, std::vector<const Node*> others,
+                           bool now) {
+  const std::size_t count = std::max<std::size_t>({1, spec.nodes, listed.size()});
+  if (count > listed.size() + others.size()) return {};
+  std::size_t listed_left = listed.size();
+  Pool listed_pool{std::move(listed)}, other_pool{std::move(others)};
+  std::vector<Placed> chosen;
+  for (const Share& s : shares(spec, count)) {
+    if (!chosen.empty() && !(s == chosen.back().share)) listed_pool.next = other_pool.next = 0;
+    const Node* n = listed_pool.take(s, spec.gpu_type, now);
+    if (n)
+      --listed_left;
+    else if (count - chosen.size() > listed_left)
+      n = other_pool.take(s, spec.gpu_type, now);
+    if (!n) return {};
+    chosen.push_back({n, s});
+  }
+  return chosen;
 }
 
 class SelectGpu final : public SelectPolicy {
@@ -67,88 +132,47 @@ class SelectGpu final : public SelectPolicy {
   Status feasible(const Job& job, const ClusterView& cluster) override {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p) return Status::reject("Invalid partition name specified");
-    const Need need = per_node(job);
-    std::uint32_t fits = 0;
-    for (const auto& n : cluster.nodes) {
-      if (!eligible(job, *p, n)) continue;
-      if (n.cpus >= need.cpus && n.mem_mb >= need.mem_mb && gpus_of_type(n, job.spec.gpu_type, false) >= need.gpus)
-        ++fits;
-    }
-    if (!job.spec.nodelist.empty())
-      for (const auto& req : split_names(job.spec.nodelist))
-        if (std::find(p->nodes.begin(), p->nodes.end(), req) == p->nodes.end())
-          return Status::reject("Requested node configuration is not available");
-    if (fits < job.spec.nodes) return Status::reject("Requested node configuration is not available");
+    std::vector<const Node*> listed, others;
+    if (!candidates(job, *p, cluster, listed, others) || assign(job.spec, listed, others, false).empty())
+      return Status::reject("Requested node configuration is not available");
     return Status::ok();
   }
 
   Status select(const Job& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) override {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p) return Status::unschedulable("PartitionDown");
-    const Need need = per_node(job);
-    std::vector<const Node*> cand;
-    bool required_unavailable = false;
-    for (const auto& n : cluster.nodes) {
-      if (!eligible(job, *p, n)) continue;
-      const bool usable = n.responding && !n.drain && !n.down_admin;
-      if (!usable) {
-        if (!job.spec.nodelist.empty()) required_unavailable = true;
-        continue;
-      }
-      if (n.cpus - std::min(n.cpus, n.alloc_cpus) < need.cpus) continue;
-      if (need.mem_mb && n.mem_mb - std::min(n.mem_mb, n.alloc_mem_mb) < need.mem_mb) continue;
-      if (gpus_of_type(n, job.spec.gpu_type, true) < need.gpus) continue;
-      cand.push_back(&n);
-    }
-    if (required_unavailable) return Status::unschedulable("ReqNodeNotAvail");
-    std::stable_sort(cand.begin(), cand.end(), [&](const Node* a, const Node* b) {
-      const auto fa = a->cpus - a->alloc_cpus, fb = b->cpus - b->alloc_cpus;
-      return spread_ ? fa > fb : fa < fb;
+    std::vector<const Node*> listed, others;
+    if (!candidates(job, *p, cluster, listed, others) ||
+        !std::ranges::all_of(listed, [](const Node* n) { return usable(*n); }))
+      return Status::unschedulable("ReqNodeNotAvail");
+    std::erase_if(others, [](const Node* n) { return !usable(*n); });
+    std::ranges::stable_sort(others, [&](const Node* a, const Node* b) {
+      return spread_ ? free_cpus(*a) > free_cpus(*b) : free_cpus(*a) < free_cpus(*b);
     });
-    std::vector<std::string> required = split_names(job.spec.nodelist);
-    const std::size_t want = std::max<std::size_t>(job.spec.nodes, required.size());
-    std::vector<const Node*> chosen;
-    for (const auto& r : required) {
-      auto it = std::find_if(cand.begin(), cand.end(), [&](const Node* n) { return n->name == r; });
-      if (it == cand.end()) return Status::unschedulable("Resources");
-      chosen.push_back(*it);
-    }
-    for (const Node* n : cand) {
-      if (chosen.size() >= want) break;
-      if (std::find(chosen.begin(), chosen.end(), n) == chosen.end()) chosen.push_back(n);
-    }
-    if (chosen.size() < want) return Status::unschedulable("Resources");
+    const std::vector<Placed> chosen = assign(job.spec, listed, others, true);
+    if (chosen.empty()) return Status::unschedulable("Resources");
     out.clear();
-    for (const Node* n : chosen) {
-      NodeAlloc a{n->name, need.cpus, need.mem_mb, {}};
-      for (const auto& g : n->gpus) {
-        if (a.gpus.size() >= need.gpus) break;
-        if ((job.spec.gpu_type.empty() || g.type == job.spec.gpu_type) &&
-            (g.index >= n->gpu_used.size() || !n->gpu_used[g.index]))
-          a.gpus.push_back(g.index);
-      }
+    for (const auto& [n, share] : chosen) {
+      NodeAlloc a{n->name, static_cast<std::uint32_t>(share.cpus), share.mem_mb, {}};
+      for (const auto& g : n->gpus)
+        if (a.gpus.size() < share.gpus && gpu_matches(*n, g, job.spec.gpu_type, true)) a.gpus.push_back(g.index);
       out.push_back(std::move(a));
     }
     return Status::ok();
   }
 
  private:
-  static std::vector<std::string> split_names(const std::string& csv) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < csv.size()) {
-      std::size_t end = csv.find(',', pos);
-      if (end == std::string::npos) end = csv.size();
-      if (end > pos) out.push_back(csv.substr(pos, end - pos));
-      pos = end + 1;
+  // The partition's nodes the job may use, not excluded (-x): those it lists (-w) and the others,
+  // in configuration order. False when a listed node is not among them.
+  static bool candidates(const Job& job, const Partition& p, const ClusterView& cluster,
+                         std::vector<const Node*>& listed, std::vector<const Node*>& others) {
+    const std::vector<std::string> names = split_names(job.spec.nodelist), excluded = split_names(job.spec.exclude);
+    for (const Node& n : cluster.nodes) {
+      if (std::ranges::find(p.nodes, n.name) == p.nodes.end() || std::ranges::find(excluded, n.name) != excluded.end())
+        continue;
+      (std::ranges::find(names, n.name) != names.end() ? listed : others).push_back(&n);
     }
-    return out;
-  }
-  static bool eligible(const Job& job, const Partition& p, const Node& n) {
-    if (std::find(p.nodes.begin(), p.nodes.end(), n.name) == p.nodes.end()) return false;
-    if (!job.spec.nodelist.empty() && job.spec.nodes <= 1 && !in_list(job.spec.nodelist, n.name)) return false;
-    if (!job.spec.exclude.empty() && in_list(job.spec.exclude, n.name)) return false;
-    return true;
+    return listed.size() == names.size();
   }
   bool spread_ = false;
 };

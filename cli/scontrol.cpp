@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <iostream>
 
@@ -41,6 +42,7 @@ constexpr const char* kUsage =
     "     quiet                    print no messages other than error messages\n"
     "     quit                     terminate this command\n"
     "     reconfigure              re-read configuration files\n"
+    "     whatif -f <config>       show how a candidate config would treat the pending jobs\n"
     "     release <job_list>       permit specified job to start\n"
     "     show <ENTITY> [<ID>]     display state of identified entity, default is all records\n"
     "     uhold <job_list>         place user hold on specified job\n"
@@ -92,6 +94,7 @@ class Scontrol {
   void update(const std::vector<std::string>& argv);
   void hold(const std::string& op, const std::string& arg);
   void reconfigure();
+  void whatif(const std::string& file);
   void ping();
 
   const Config& cfg_;
@@ -128,6 +131,11 @@ bool Scontrol::run(const std::vector<std::string>& argv) {
   } else if (keyword(tag, "reconfigure", 3)) {
     too_many(2);
     reconfigure();
+  } else if (keyword(tag, "whatif", 4)) {
+    // whatif -f CANDIDATE.toml (or whatif CANDIDATE.toml)
+    std::string file = argv.size() > 2 && argv[1] == "-f" ? argv[2] : argv.size() > 1 ? argv[1] : "";
+    if (file.empty()) fail("usage: scontrol whatif -f CONFIG");
+    else whatif(file);
   } else if (starts_with(to_lower(tag), "hold") || starts_with(to_lower(tag), "uhold") ||
              keyword(tag, "release", 3)) {
     if (argv.size() < 2) fail("too few arguments for keyword:" + tag);
@@ -369,6 +377,30 @@ void Scontrol::reconfigure() {
   }
 }
 
+// Runs a candidate config's plugins against a snapshot of the live queue; changes nothing.
+void Scontrol::whatif(const std::string& file) {
+  std::error_code ec;
+  const std::string path = std::filesystem::absolute(file, ec).string();
+  Json r;
+  try {
+    r = client_.call("whatif", {{"config", path}});
+  } catch (const RpcError& e) {
+    return fail(e.what());
+  }
+  const auto& changes = r["changes"];
+  std::printf("What-if: %s (%s) against %zu pending jobs\n", r.value("config", path).c_str(),
+              r.value("plugins", std::string()).c_str(), r.value("pending", std::size_t{0}));
+  if (changes.empty()) {
+    std::printf("No pending job would be treated differently.\n");
+    return;
+  }
+  std::printf("%-10s %-10s %-12s %-32s %s\n", "JOBID", "USER", "NAME", "NOW", "WITH CANDIDATE");
+  for (const auto& c : changes)
+    std::printf("%-10llu %-10s %-12s %-32s %s\n", static_cast<unsigned long long>(c.value("id", 0ULL)),
+                c.value("user", std::string()).c_str(), c.value("name", std::string()).substr(0, 12).c_str(),
+                c.value("now", std::string()).c_str(), c.value("then", std::string()).c_str());
+}
+
 void Scontrol::ping() {
   bool up = true;
   try {
@@ -394,7 +426,7 @@ int scontrol(int argc, char** argv) {
                                     {nullptr, 0, nullptr, 0}};
   bool details = false, one_liner = false;
   optind = 0;
-  for (int c; (c = getopt_long(argc, argv, "adhoQvV", kOptions, nullptr)) != -1;) {
+  for (int c; (c = getopt_long(argc, argv, "+adhoQvV", kOptions, nullptr)) != -1;) {
     switch (c) {
       case 'a':
       case 'Q':

@@ -219,6 +219,7 @@ void Controller::dispatch(const std::string& peer, zmq::message_t& frame, const 
     else if (msg->type == "update_node") on_update_node(r, b);
     else if (msg->type == "acct") on_acct(r, b);
     else if (msg->type == "reconfigure") on_reconfigure(r);
+    else if (msg->type == "whatif") on_whatif(r, b);
     else reply_error(peer, "unknown request type " + msg->type);
   } catch (const std::exception& e) {
     spdlog::warn("rejected {} message: {}", msg->type, e.what());
@@ -700,61 +701,122 @@ bool Controller::dependencies(const Job& j, std::string& reason) {
   return true;
 }
 
-void Controller::schedule() {
-  sched_needed_ = false;
-  plugin_trouble_ = false;
+void Controller::plan(PluginSet& plugins, std::vector<Node>& nodes, const std::vector<Partition>& partitions,
+                      std::uint64_t* generation, const std::function<void(Job&, PassDecision&)>& apply) {
   std::vector<Job*> pending;
   for (auto& [id, j] : jobs_)
     if (j.state == JobState::Pending) pending.push_back(&j);
   if (pending.empty()) return;
+  const ClusterView base{nodes, partitions};
+  std::vector<std::pair<std::uint32_t, Job*>> order;  // (partition tier, job)
   for (Job* j : pending) {
-    const Partition* p = view().partition(j->spec.partition);
-    j->partition_tier = p ? p->priority_tier : 0;
+    const Partition* p = base.partition(j->spec.partition);
+    order.emplace_back(p ? p->priority_tier : 0, j);
   }
-  std::stable_sort(pending.begin(), pending.end(), [](const Job* a, const Job* b) {
-    if (a->partition_tier != b->partition_tier) return a->partition_tier > b->partition_tier;
-    if (a->priority != b->priority) return a->priority > b->priority;
-    return a->id < b->id;
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    if (a.second->priority != b.second->priority) return a.second->priority > b.second->priority;
+    return a.second->id < b.second->id;
   });
-  ++generation_;
   std::map<std::string, bool> blocked;  // partition -> a higher job already waits for resources
-  auto set_reason = [&](Job* j, const std::string& r) {
-    if (j->reason != r) {
-      j->reason = r;
-      touch(*j);
-    }
-  };
-  for (Job* j : pending) {
-    if (j->spec.hold) continue;
-    std::string reason;
-    if (!dependencies(*j, reason)) {
-      set_reason(j, reason);
+  for (auto& [tier, j] : order) {
+    PassDecision d;
+    if (j->spec.hold) {
+      d.reason = j->reason;
+      apply(*j, d);
       continue;
     }
-    const ClusterView cv = view();
-    Status st = plugins_->gate(*j, cv);
-    if (st.code != Code::Ok) {
-      set_reason(j, st.code == Code::Error ? "PluginError" : st.reason);
-      plugin_trouble_ = plugin_trouble_ || st.code == Code::Error;
+    if (!dependencies(*j, d.reason)) {
+      apply(*j, d);
       continue;
     }
-    std::vector<NodeAlloc> alloc;
-    st = plugins_->select(*j, cv, alloc);
-    if (st.code == Code::Ok && !alloc.empty()) {
-      start_job(*j, std::move(alloc));
-      continue;
-    }
-    if (st.code == Code::Error) {
-      set_reason(j, "PluginError");
-      plugin_trouble_ = true;
+    const ClusterView cv{nodes, partitions, generation ? *generation : 0};
+    Status st = plugins.gate(*j, cv);
+    if (st.code == Code::Ok) st = plugins.select(*j, cv, d.alloc);
+    if (st.code == Code::Ok && !d.alloc.empty()) {
+      d.start = true;
+    } else if (st.code == Code::Error) {
+      d.reason = "PluginError";
+      d.fault = true;
     } else if (st.code == Code::Reject) {
-      set_reason(j, st.reason.empty() ? "ReqNodeNotAvail" : st.reason);
-    } else {
+      d.reason = st.reason.empty() ? "ReqNodeNotAvail" : st.reason;
+    } else if (!d.alloc.empty() || st.reason.empty() || st.reason == "Resources") {
       bool& b = blocked[j->spec.partition];
-      set_reason(j, b ? "Priority" : (st.reason.empty() ? "Resources" : st.reason));
+      d.reason = b ? "Priority" : "Resources";
       b = true;
+    } else {
+      d.reason = st.reason;
     }
+    apply(*j, d);
   }
+}
+
+void Controller::schedule() {
+  sched_needed_ = false;
+  plugin_trouble_ = false;
+  ++generation_;
+  plan(*plugins_, nodes_, partitions_, &generation_, [&](Job& j, PassDecision& d) {
+    if (d.start) return start_job(j, std::move(d.alloc));
+    plugin_trouble_ = plugin_trouble_ || d.fault;
+    if (!j.spec.hold && j.reason != d.reason) {
+      j.reason = d.reason;
+      touch(j);
+    }
+  });
+}
+
+// What a candidate config would do to the pending queue, computed on copies: nothing changes.
+void Controller::on_whatif(const Request& r, const Json& b) {
+  if (!r.admin) return reply_error(r.peer, "Access/permission denied");
+  std::vector<std::string> errors;
+  auto cfg = load_config(b.value("config", std::string()), errors);
+  std::unique_ptr<PluginSet> candidate;
+  if (cfg) candidate = PluginSet::load(*cfg, errors);
+  if (!candidate) return reply_error(r.peer, join(errors, "\n"));
+  auto outcome = [&](PluginSet& ps, const std::vector<Partition>& parts) {
+    std::vector<Node> nodes = nodes_;
+    std::map<std::uint64_t, std::string> out;
+    plan(ps, nodes, parts, nullptr, [&](Job& j, PassDecision& d) {
+      if (!d.start) {
+        out[j.id] = "PD (" + d.reason + ")";
+        return;
+      }
+      std::vector<std::string> names;
+      for (const auto& a : d.alloc) {
+        names.push_back(a.node);
+        for (auto& n : nodes) {
+          if (n.name != a.node) continue;
+          n.alloc_cpus += a.cpus;
+          n.alloc_mem_mb += a.mem_mb;
+          n.running_jobs++;
+          for (auto g : a.gpus)
+            if (g < n.gpu_used.size()) n.gpu_used[g] = true;
+        }
+      }
+      out[j.id] = "R " + compress_hostlist(names);
+    });
+    // Admission under this policy: a job it would refuse today.
+    for (auto& [id, j] : jobs_) {
+      if (j.state != JobState::Pending) continue;
+      Job copy = j;
+      const ClusterView cv{nodes_, parts};
+      Status st = ps.admit(copy, cv);
+      if (st.code == Code::Reject) out[id] = "rejected: " + st.message;
+    }
+    return out;
+  };
+  const auto now_plan = outcome(*plugins_, partitions_);
+  const auto new_plan = outcome(*candidate, cfg->partitions);
+  Json changes = Json::array();
+  for (const auto& [id, was] : now_plan) {
+    auto it = new_plan.find(id);
+    const std::string then = it == new_plan.end() ? "?" : it->second;
+    if (then == was) continue;
+    const Job& j = jobs_.at(id);
+    changes.push_back({{"id", id}, {"user", j.user}, {"name", j.spec.name}, {"now", was}, {"then", then}});
+  }
+  reply(r.peer, {{"changes", changes}, {"pending", now_plan.size()}, {"config", cfg->file},
+                 {"plugins", candidate->describe()}});
 }
 
 }  // namespace sluice

@@ -9,6 +9,7 @@
 #include "core/proto/wire.hpp"
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,6 +52,7 @@ class Controller {
   void on_update_node(const Request& r, const Json& b);
   void on_acct(const Request& r, const Json& b);
   void on_reconfigure(const Request& r);
+  void on_whatif(const Request& r, const Json& b);
 
   // Node agents.
   void on_register(const std::string& node, const Json& b);
@@ -59,6 +61,18 @@ class Controller {
   void on_job_ended(const std::string& node, const Json& b);
 
   // State changes.
+  // One pass's verdict on a pending job.
+  struct PassDecision {
+    bool start = false;
+    std::vector<NodeAlloc> alloc;
+    std::string reason;  // when not started
+    bool fault = false;  // a plugin failed
+  };
+  // The scheduling pass itself, over any nodes/plugins: pending jobs in priority order, each
+  // decision handed to `apply` before the next job is considered. Used for real passes and for
+  // what-if runs on copies.
+  void plan(PluginSet& plugins, std::vector<Node>& nodes, const std::vector<Partition>& partitions,
+            std::uint64_t* generation, const std::function<void(Job&, PassDecision&)>& apply);
   void schedule();
   bool dependencies(const Job& j, std::string& reason);
   void start_job(Job& j, std::vector<NodeAlloc> alloc);

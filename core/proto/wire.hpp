@@ -57,7 +57,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_l
                                                 io_endpoint, submit_host, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, gpus)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, completing, reason,
-                                                priority, partition_tier, submit_time, eligible_time,
+                                                priority, submit_time, eligible_time,
                                                 start_time, end_time, alloc, exit_code, term_signal, restarts,
                                                 cancel_requested, launched, stdout_path, stderr_path)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Gpu, index, type)

@@ -57,3 +57,23 @@ done
 for id in "${ids[@]}"; do wait_for 20 state_is "$id" COMPLETED || fail "job $id lost: $(job_state "$id")"; done
 expect_eq 60 "$(sacct -n -X -j "$(IFS=,; echo "${ids[*]}")" -o State | grep -c COMPLETED)" \
   "all 60 jobs submitted during reconfigures completed"
+
+# What-if: a candidate config run against the live queue; nothing changes.
+fill=()
+for n in n1 n2; do fill+=("$(sbatch --parsable -w $n -c 4 --wrap 'sleep 30')"); done
+fill+=("$(sbatch --parsable -w n3 -c 8 --wrap 'sleep 30')")
+wait_for 10 bash -c "[ \$(squeue -h -t R | wc -l) -eq 3 ]" || fail "fill jobs did not start"
+p=$(sbatch --parsable -c 4 --wrap true)
+sleep 0.5
+expect_eq "PD (Resources)" "$(squeue -h -j "$p" -o '%t %R')" "a job waits for resources"
+sed 's/^max_time = .6-00:00:00./max_time = "0:30"/' "$conf" > "$WORK/candidate.toml"
+out=$(scontrol whatif -f "$WORK/candidate.toml"); rc=$?
+expect_eq 0 "$rc" "scontrol whatif runs"
+expect_match "$p +root +wrap +PD \(Resources\) +rejected: Requested time limit is invalid" "$out" \
+  "what-if shows the job the candidate would refuse"
+expect_eq "PD (Resources)" "$(squeue -h -j "$p" -o '%t %R')" "what-if changed nothing"
+sed -i 's/^library = .select_gpu./library = "no_such_plugin"/' "$WORK/candidate.toml"
+out=$(scontrol whatif -f "$WORK/candidate.toml" 2>&1); rc=$?
+expect_eq 1 "$rc" "what-if of a broken candidate fails"
+expect_contains "plugin library not found" "$out" "and says why"
+scancel "${fill[@]}" "$p"

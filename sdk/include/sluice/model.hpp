@@ -112,7 +112,6 @@ struct Job {
   bool completing = false;   // final state decided, processes still being reaped
   std::string reason;        // "None", "Resources", "Priority", "Dependency", ...
   std::uint32_t priority = 0;
-  std::uint32_t partition_tier = 0;
   Time submit_time = 0, eligible_time = 0, start_time = 0, end_time = 0;
   std::vector<NodeAlloc> alloc;
   int exit_code = 0;      // WEXITSTATUS

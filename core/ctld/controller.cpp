@@ -443,6 +443,12 @@ void Controller::reconfigure(std::vector<std::string>& errors) {
   std::unique_ptr<PluginSet> plugins;
   if (cfg) plugins = PluginSet::load(*cfg, errors);
   if (cfg && plugins) {
+    // The node-side launch plugin is validated here too, so that errors reach the admin.
+    if (auto it = cfg->plugins.find("launch"); it != cfg->plugins.end()) {
+      auto lp = load_plugin(*cfg, it->second, errors);
+      if (lp && !implements(*lp->object, "launch"))
+        errors.push_back("plugins.launch: " + lp->path + " is not a launch plugin");
+    }
     // Every running job's nodes must still exist.
     for (const auto& [id, j] : jobs_)
       if (j.state == JobState::Running || j.completing)
@@ -474,6 +480,8 @@ void Controller::reconfigure(std::vector<std::string>& errors) {
   plugins_ = std::move(plugins);
   cfg_ = std::move(cfg);
   sched_needed_ = true;
+  for (const auto& n : nodes_)
+    if (n.responding) send_node(n.name, "reconfigure", Json::object());
   spdlog::info("reconfigured from {} ({})", cfg_->file, plugins_->describe());
 }
 

@@ -1,5 +1,6 @@
 #include "core/noded/agent.hpp"
 
+#include "core/plugin/loader.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
@@ -9,6 +10,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sluice/launch.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -161,6 +163,9 @@ Agent::Agent(std::shared_ptr<const Config> cfg, std::string node)
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
   sigfd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  std::vector<std::string> errors;
+  launch_ = load_launch(*cfg_, errors);
+  if (!errors.empty()) throw std::runtime_error(join(errors, "; "));
   spdlog::info("sluiced node={} instance={} controller={} spool={}", name_, instance_, endpoint, spool_);
 }
 
@@ -248,7 +253,10 @@ void Agent::run() {
       signalfd_siginfo si{};
       while (::read(sigfd_, &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGCHLD) continue;
-        if (si.ssi_signo == SIGHUP) continue;
+        if (si.ssi_signo == SIGHUP) {
+          reconfigure();
+          continue;
+        }
         spdlog::info("signal {}: shutting down", si.ssi_signo);
         stop_ = true;
       }
@@ -265,6 +273,8 @@ void Agent::on_message(const Message& m) {
     heartbeat_ = b.value("heartbeat_interval", heartbeat_);
   } else if (m.type == "reregister") {
     register_now();
+  } else if (m.type == "reconfigure") {
+    reconfigure();
   } else if (m.type == "launch") {
     launch(b.at("job").get<Job>(), b.value("kill_wait", kill_wait_));
   } else if (m.type == "kill") {
@@ -346,7 +356,7 @@ void Agent::launch(const Job& job, Time kill_wait) {
   std::vector<std::string> names;
   for (const auto& a : j.alloc) names.push_back(a.node);
   const std::string nodelist = compress_hostlist(names);
-  const std::string workdir = j.spec.workdir.empty() ? "/" : j.spec.workdir;
+  std::string workdir = j.spec.workdir.empty() ? "/" : j.spec.workdir;
   PatternVars pv{j.id, j.spec.name, j.user, name_, workdir};
   if (j.spec.batch) {
     j.stdout_path = expand_output_pattern(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern, pv);
@@ -381,6 +391,26 @@ void Agent::launch(const Job& job, Time kill_wait) {
     args = j.spec.argv;
   }
   std::vector<std::string> env = environment(j, nodelist);
+  // The node-side launch plugin may rewrite the step (a container wrapper, say) or refuse it.
+  std::string refused;
+  if (launch_) {
+    LaunchStep step{args, env, workdir};
+    auto* policy = dynamic_cast<LaunchPolicy*>(launch_->object.get());
+    Status st;
+    try {
+      st = policy->prepare(j, *cfg_->node(name_), step);
+    } catch (const std::exception& e) {
+      st = Status::error(e.what());
+    }
+    if (st.code != Code::Ok || step.argv.empty()) {
+      refused = std::string(policy->name()) + ": " + (st.message.empty() ? "refused the step" : st.message);
+    } else {
+      args = std::move(step.argv);
+      env = std::move(step.env);
+      workdir = std::move(step.workdir);
+      program = args.front();
+    }
+  }
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
   if (!j.spec.batch && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)) {
     spdlog::error("job={} pipe: {}", j.id, std::strerror(errno));
@@ -419,8 +449,11 @@ void Agent::launch(const Job& job, Time kill_wait) {
   plan.out_pipe = out_pipe[1];
   plan.err_pipe = err_pipe[1];
   plan.status_pipe = status_pipe[1];
-  pid_t pid = vfork();
-  if (pid == 0) exec_child(plan);
+  pid_t pid = -1;
+  if (refused.empty()) {
+    pid = vfork();
+    if (pid == 0) exec_child(plan);
+  }
   ::close(status_pipe[1]);
   if (out_pipe[1] >= 0) ::close(out_pipe[1]);
   if (err_pipe[1] >= 0) ::close(err_pipe[1]);
@@ -446,7 +479,9 @@ void Agent::launch(const Job& job, Time kill_wait) {
   send("job_started", {{"id", id}, {"instance", instance_}, {"stdout", tr.job.stdout_path},
                        {"stderr", tr.job.stderr_path}});
   if (pid < 0 || n > 0) {
-    std::string why = pid < 0 ? std::string("fork: ") + std::strerror(errno) : std::string(buf, static_cast<size_t>(n));
+    std::string why = !refused.empty() ? refused
+                      : pid < 0        ? std::string("fork: ") + std::strerror(errno)
+                                       : std::string(buf, static_cast<size_t>(n));
     spdlog::error("job={} launch failed: {}", id, why);
     notice(tr, "sluiced: error: " + why + "\n");
     if (pid > 0) {
@@ -459,6 +494,33 @@ void Agent::launch(const Job& job, Time kill_wait) {
     return;
   }
   spdlog::debug("job={} launched pid={} user={}", id, pid, user);
+}
+
+// Re-reads the config file and swaps in its launch plugin; on any error the old one stays.
+void Agent::reconfigure() {
+  std::vector<std::string> errors;
+  auto cfg = load_config(cfg_->file, errors);
+  std::unique_ptr<LoadedPlugin> launch;
+  if (cfg && !cfg->node(name_)) errors.push_back("node " + name_ + " is no longer in " + cfg_->file);
+  if (cfg && errors.empty()) launch = load_launch(*cfg, errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) spdlog::error("reconfigure refused: {}", e);
+    return;
+  }
+  cfg_ = std::move(cfg);
+  launch_ = std::move(launch);
+  spdlog::info("reconfigured from {} (launch plugin: {})", cfg_->file, launch_ ? launch_->path : "none");
+}
+
+std::unique_ptr<LoadedPlugin> Agent::load_launch(const Config& cfg, std::vector<std::string>& errors) {
+  auto it = cfg.plugins.find(LaunchPolicy::kPoint);
+  if (it == cfg.plugins.end()) return nullptr;
+  auto lp = load_plugin(cfg, it->second, errors);
+  if (lp && !implements(*lp->object, LaunchPolicy::kPoint)) {
+    errors.push_back("plugins.launch: " + lp->path + " is not a launch plugin");
+    return nullptr;
+  }
+  return lp;
 }
 
 void Agent::notice(Task& t, const std::string& text) {

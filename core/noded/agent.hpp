@@ -3,6 +3,7 @@
 // srun I/O, and reports every job's end until the controller acknowledges it.
 #pragma once
 #include "core/config/config.hpp"
+#include "core/plugin/loader.hpp"
 #include "core/proto/auth.hpp"
 #include "core/proto/wire.hpp"
 
@@ -48,8 +49,11 @@ class Agent {
   void register_now();
   void notice(Task& t, const std::string& text);
   std::vector<std::string> environment(const Job& job, const std::string& nodelist) const;
+  void reconfigure();
+  static std::unique_ptr<LoadedPlugin> load_launch(const Config& cfg, std::vector<std::string>& errors);
 
   std::shared_ptr<const Config> cfg_;
+  std::unique_ptr<LoadedPlugin> launch_;  // optional node-side launch plugin
   std::string name_;
   std::string instance_;
   std::string spool_;

@@ -72,13 +72,18 @@ std::string find_library(const Config& cfg, const std::string& lib) {
   return {};
 }
 
-// A root-run controller loads only what root alone can change.
+// A root-run controller loads only what root alone can change. A root-owned directory with the sticky bit (like /tmp) is safe: others may add entries to it but
+// cannot rename or replace root's.
 std::string unsafe_permissions(const std::string& path) {
   if (geteuid() != 0) return {};
-  for (fs::path p = fs::absolute(path);; p = p.parent_path()) {
+  const fs::path file = fs::absolute(path);
+  for (fs::path p = file;; p = p.parent_path()) {
     struct stat st {};
-    if (::stat(p.c_str(), &st) == 0 && ((st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_uid != 0))
-      return p.string() + " is writable by someone other than root";
+    if (::stat(p.c_str(), &st) == 0) {
+      const bool sticky_dir = p != file && (st.st_mode & S_ISVTX);
+      if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !sticky_dir))
+        return p.string() + " is writable by someone other than root";
+    }
     if (p == p.root_path()) break;
   }
   return {};

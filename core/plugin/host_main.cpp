@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 
@@ -23,7 +24,10 @@ int main(int argc, char** argv) {
     }
   }
   prctl(PR_SET_PDEATHSIG, SIGTERM);
-  spdlog::set_default_logger(spdlog::default_logger()->clone("sluice-plugin-host"));
+  // stdout is the start-up pipe (errors, then NAME/READY) that the controller stops reading;
+  // logs go to stderr, which the controller's log file receives.
+  signal(SIGPIPE, SIG_IGN);
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("sluice-plugin-host"));
   std::vector<std::string> errors;
   auto cfg = sluice::load_config(conf, errors);
   const sluice::PluginConfig* pc = nullptr;

@@ -245,6 +245,7 @@ int serve_plugin(Plugin& plugin, const std::string& endpoint) {
   std::vector<Partition> partitions;
   std::printf("NAME %s\nREADY\n", std::string(plugin.name()).c_str());
   std::fflush(stdout);
+  if (!std::freopen("/dev/null", "w", stdout)) return 1;  // nobody reads the start-up pipe any more
   for (;;) {
     zmq::message_t msg;
     if (!sock.recv(msg, zmq::recv_flags::none)) continue;

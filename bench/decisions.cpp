@@ -1,0 +1,534 @@
+// sluice-bench-decisions: what one plugin decision costs in process (load_plugin) and isolated
+// (sluice-plugin-host behind IsolatedPartition/IsolatedSelect), with the real partition and
+// select_gpu plugins, on a generated cluster and queue. Run through bench/decisions.sh; results and
+// method in docs/benchmarks.md ("Plugin decision overhead").
+//
+//   sluice-bench-decisions [--nodes 64] [--jobs 1000] [--calls 2000] [--passes 5] [--strategy pack|spread]
+//
+// (a) per call: select() (cluster unchanged since the last call, and cluster changed before every
+//     call, which makes the isolated proxy resend it), gate(), and gate() + select() (what a pass
+//     asks per job), each timed alone; median, p99, mean.
+// (b) a scheduling pass as Controller::schedule/plan makes it: pending jobs in priority order, gate then
+//     select for each, a placed job's allocation applied to the nodes and the ClusterView generation
+//     bumped (so an isolated proxy resends the cluster after every placement). Pass A starts from
+//     idle nodes; pass B is the next pass over what is still pending, on the nodes pass A filled.
+// Both modes must make the same placements; the program fails (exit 1) when they differ or when any
+// call returns Status::error.
+#include "core/config/config.hpp"
+#include "core/plugin/isolated.hpp"
+#include "core/plugin/loader.hpp"
+#include "core/proto/wire.hpp"
+
+#include <sluice/partition.hpp>
+#include <sluice/select.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#ifndef SLUICE_BENCH_BUILD_TYPE
+#define SLUICE_BENCH_BUILD_TYPE "unknown"
+#endif
+
+namespace {
+
+using namespace sluice;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double us_since(Clock::time_point t0) { return std::chrono::duration<double, std::micro>(Clock::now() - t0).count(); }
+
+struct Options {
+  int nodes = 64;
+  int jobs = 1000;
+  int calls = 2000;
+  int passes = 5;
+  std::string strategy = "pack";
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "sluice-bench-decisions: %s\nusage: sluice-bench-decisions [--nodes N>=2] [--jobs N>=1] "
+               "[--calls N>=10] [--passes N>=1] [--strategy pack|spread]\n",
+               why);
+  std::exit(2);
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+    const std::string v = argv[++i];
+    auto number = [&](int min) {
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (!end || *end || n < min || n > 1'000'000) usage(("bad value for " + a + ": " + v).c_str());
+      return static_cast<int>(n);
+    };
+    if (a == "--nodes") o.nodes = number(2);
+    else if (a == "--jobs") o.jobs = number(1);
+    else if (a == "--calls") o.calls = number(10);
+    else if (a == "--passes") o.passes = number(1);
+    else if (a == "--strategy" && (v == "pack" || v == "spread")) o.strategy = v;
+    else usage(("unknown option " + a + " " + v).c_str());
+  }
+  return o;
+}
+
+// Half the nodes "g<i>" (64 CPUs, 512 GB, 8 x a100), half "t<i>" (32 CPUs, 256 GB, 4 x t4); partition
+// "gpu" over all (default, tier 10, 2 days), "short" over the t nodes (tier 1, 4 hours).
+std::string config_text(const Options& o, const std::string& state_dir) {
+  const int g = (o.nodes + 1) / 2, t = o.nodes - g;
+  std::string s = "[cluster]\nname = \"bench\"\n[controller]\nstate_dir = \"" + state_dir + "\"\n";
+  s += "[[nodes]]\nnames = \"g[1-" + std::to_string(g) + "]\"\ncpus = 64\nmemory = \"512G\"\ngpus = { a100 = 8 }\n";
+  s += "[[nodes]]\nnames = \"t[1-" + std::to_string(t) + "]\"\ncpus = 32\nmemory = \"256G\"\ngpus = { t4 = 4 }\n";
+  s += "[[partitions]]\nname = \"gpu\"\nnodes = \"ALL\"\ndefault = true\nmax_time = \"2-00:00:00\"\npriority_tier = 10\n";
+  s += "[[partitions]]\nname = \"short\"\nnodes = \"t[1-" + std::to_string(t) +
+       "]\"\nmax_time = \"4:00:00\"\npriority_tier = 1\n";
+  // deadline_ms only bounds a failing call; a long one keeps a noisy machine from restarting hosts.
+  s += "[plugins.partition]\nlibrary = \"partition\"\nisolate = true\ndeadline_ms = 10000\n";
+  s += "[plugins.select]\nlibrary = \"select_gpu\"\nisolate = true\ndeadline_ms = 10000\n";
+  s += "[plugins.select.options]\nstrategy = \"" + o.strategy + "\"\n";
+  return s;
+}
+
+// Generations are unique over the whole run, as in the controller: an isolated proxy resends the
+// cluster whenever the generation differs from the one it last sent, so a value must never repeat.
+std::uint64_t g_generation = 0;
+
+// The cluster as the controller keeps it: configured nodes, registered and idle.
+struct Cluster {
+  std::vector<Node> nodes;
+  std::vector<Partition> partitions;
+  std::uint64_t generation = 0;  // 0: unknown (a proxy always sends the cluster)
+  std::unordered_map<std::string, std::size_t> index;
+
+  explicit Cluster(const Config& cfg) : nodes(cfg.nodes), partitions(cfg.partitions) {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      Node& n = nodes[i];
+      n.responding = true;
+      n.gpu_used.assign(n.gpus.size(), false);
+      n.hostname = n.name + ".cluster.example.org";
+      n.addr = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+      n.os = "Linux 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1";
+      n.arch = "x86_64";
+      n.version = "0.1.0";
+      n.boot_time = n.agent_start_time = n.last_seen = 1'700'000'000;
+      n.free_mem_mb = n.mem_mb;
+      index[n.name] = i;
+    }
+  }
+  ClusterView view() const { return ClusterView{nodes, partitions, generation}; }
+  void bump() { generation = ++g_generation; }
+  // Controller::start_job's bookkeeping.
+  void apply(const std::vector<NodeAlloc>& alloc) {
+    bump();
+    for (const NodeAlloc& a : alloc) {
+      Node& n = nodes[index.at(a.node)];
+      n.alloc_cpus += a.cpus;
+      n.alloc_mem_mb += a.mem_mb;
+      ++n.running_jobs;
+      for (auto g : a.gpus) n.gpu_used[g] = true;
+    }
+  }
+};
+
+// A submission as sbatch sends it (--export=ALL carries the submitter's environment: 40 variables,
+// about 2.4 KB, and a short script), in ten shapes.
+Job make_job(std::uint64_t id) {
+  Job j;
+  j.id = id;
+  j.uid = j.gid = 2000 + static_cast<std::uint32_t>(id % 20);
+  j.user = "user" + std::to_string(id % 20);
+  j.group = "users";
+  j.submit_time = j.eligible_time = 1'700'000'000 + static_cast<Time>(id);
+  JobSpec& s = j.spec;
+  s.name = "train-" + std::to_string(id);
+  s.workdir = "/home/" + j.user + "/project";
+  s.script = "#!/bin/bash\n#SBATCH --gres=gpu:1\nsource ~/venv/bin/activate\nsrun python train.py --epochs 10 "
+             "--config configs/run" +
+             std::to_string(id) + ".yaml --data /scratch/" + j.user + "/data\n";
+  for (int k = 0; k < 40; ++k)
+    s.env.push_back("SOME_VARIABLE_" + std::to_string(k) + "=/usr/local/lib/some/path/value/" + std::to_string(id));
+  s.submit_host = "login1";
+  switch (id % 10) {
+    case 0: case 1: case 2: case 3: case 4:  // one GPU of any type
+      s.cpus_per_task = 4 + static_cast<std::uint32_t>(id % 5);
+      s.mem_mb = 16384;
+      s.gpus = 1;
+      s.time_limit = 3600 * (1 + static_cast<Time>(id % 8));
+      break;
+    case 5: case 6:  // two a100s
+      s.cpus_per_task = 16;
+      s.mem_mb = 65536;
+      s.gpus_per_node = 2;
+      s.gpu_type = "a100";
+      break;  // time limit: the partition's
+    case 7:  // CPU only
+      s.cpus_per_task = 2;
+      s.mem_mb = 8192;
+      s.time_limit = 600;
+      break;
+    case 8:  // two nodes, four a100s each
+      s.nodes = 2;
+      s.ntasks = 8;
+      s.cpus_per_task = 4;
+      s.gpus_per_node = 4;
+      s.gpu_type = "a100";
+      s.time_limit = 86400;
+      break;
+    default:  // a t4 in the short partition
+      s.partition = "short";
+      s.cpus_per_task = 4;
+      s.gpus = 1;
+      s.gpu_type = "t4";
+      s.time_limit = 7200;
+  }
+  return j;
+}
+
+struct Stats {
+  double median = 0, p99 = 0, mean = 0, min = 0;
+};
+Stats stats(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.median = v[v.size() / 2];
+  s.min = v.front();
+  s.p99 = v[std::min(v.size() - 1, v.size() * 99 / 100)];
+  for (double x : v) s.mean += x;
+  s.mean /= static_cast<double>(v.size());
+  return s;
+}
+
+int g_errors = 0;  // Status::error answers (a failing host, a missed deadline): the numbers are void
+void count(const Status& st, const char* what) {
+  if (st.code != Code::Error) return;
+  if (++g_errors <= 5) std::fprintf(stderr, "error from %s: %s\n", what, st.message.c_str());
+}
+
+struct Mode {
+  const char* name;
+  PartitionPolicy* partition;
+  SelectPolicy* select;
+};
+
+enum class Call { Select, Gate, GateThenSelect };
+
+// (a): `calls` timed calls after a warm-up; bump: a new generation before every call.
+std::vector<double> time_calls(const Options& o, Cluster& c, const Job& job, Call call, bool bump, const Mode& m) {
+  std::vector<double> out;
+  out.reserve(static_cast<std::size_t>(o.calls));
+  const int warmup = std::max(20, o.calls / 10);
+  c.bump();
+  for (int i = 0; i < warmup + o.calls; ++i) {
+    if (bump) c.bump();
+    const ClusterView cv = c.view();
+    std::vector<NodeAlloc> alloc;
+    const auto t0 = Clock::now();
+    if (call != Call::Select) count(m.partition->gate(job, cv), "gate");
+    if (call != Call::Gate) count(m.select->select(job, cv, alloc), "select");
+    const double us = us_since(t0);
+    if (i >= warmup) out.push_back(us);
+  }
+  return out;
+}
+
+struct PassResult {
+  double us = 0;
+  int considered = 0, placed = 0, gate_held = 0;
+  std::map<std::uint64_t, std::string> placements;  // job id -> "node:gpus,..." (to compare modes)
+};
+
+// (b): one pass of Controller::schedule/plan over `pending` (already in priority order) on `c`.
+PassResult run_pass(Cluster& c, std::vector<Job>& pending, const Mode& m) {
+  PassResult r;
+  std::map<std::string, bool> blocked;
+  const auto t0 = Clock::now();
+  c.bump();  // Controller::schedule
+  for (Job& j : pending) {
+    if (j.state != JobState::Pending) continue;
+    ++r.considered;
+    const ClusterView cv = c.view();
+    Status st = m.partition->gate(j, cv);
+    count(st, "gate");
+    if (st.code != Code::Ok) {
+      j.reason = st.code == Code::Error ? "PluginError" : st.reason;
+      ++r.gate_held;
+      continue;
+    }
+    std::vector<NodeAlloc> alloc;
+    st = m.select->select(j, cv, alloc);
+    count(st, "select");
+    if (st.code == Code::Ok && !alloc.empty()) {
+      c.apply(alloc);
+      j.state = JobState::Running;
+      j.reason = "None";
+      j.alloc = std::move(alloc);
+      ++r.placed;
+      continue;
+    }
+    bool& b = blocked[j.spec.partition];
+    j.reason = st.code == Code::Error ? "PluginError" : b ? "Priority" : st.reason.empty() ? "Resources" : st.reason;
+    b = true;
+  }
+  r.us = us_since(t0);
+  for (const Job& j : pending) {
+    if (j.state != JobState::Running) continue;
+    std::string where;
+    for (const NodeAlloc& a : j.alloc) {
+      where += a.node + ":";
+      for (auto g : a.gpus) where += std::to_string(g) + ",";
+      where += " ";
+    }
+    r.placements[j.id] = where;
+  }
+  return r;
+}
+
+struct PassStats {
+  Stats a, b;  // microseconds per pass
+  PassResult first_a, first_b;
+};
+
+// Rounds of pass A then pass B, alternating the modes so that a change in background load hits both.
+// The first round warms up (and is the one whose placements are compared).
+std::vector<PassStats> time_passes(const Options& o, const Cluster& idle, const std::vector<Job>& queue,
+                                   const std::vector<Mode>& modes) {
+  std::vector<PassStats> out(modes.size());
+  std::vector<std::vector<double>> ta(modes.size()), tb(modes.size());
+  for (int i = 0; i < o.passes + 1; ++i) {
+    for (std::size_t m = 0; m < modes.size(); ++m) {
+      Cluster c = idle;
+      std::vector<Job> jobs = queue;
+      PassResult a = run_pass(c, jobs, modes[m]);
+      PassResult b = run_pass(c, jobs, modes[m]);
+      if (i == 0) {
+        out[m].first_a = std::move(a);
+        out[m].first_b = std::move(b);
+      } else {
+        ta[m].push_back(a.us);
+        tb[m].push_back(b.us);
+      }
+    }
+  }
+  for (std::size_t m = 0; m < modes.size(); ++m) {
+    out[m].a = stats(ta[m]);
+    out[m].b = stats(tb[m]);
+  }
+  return out;
+}
+
+std::string loadavg() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+std::string human(double us) {
+  char buf[32];
+  if (us >= 10000) std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000);
+  else if (us >= 1000) std::snprintf(buf, sizeof buf, "%.2f ms", us / 1000);
+  else if (us >= 100) std::snprintf(buf, sizeof buf, "%.0f us", us);
+  else if (us >= 10) std::snprintf(buf, sizeof buf, "%.1f us", us);
+  else std::snprintf(buf, sizeof buf, "%.2f us", us);
+  return buf;
+}
+
+void row(const char* what, double in, double iso) {
+  const double ratio = in > 0 ? iso / in : 0.0;
+  std::printf("%-50s %12s %12s %9.*fx\n", what, human(in).c_str(), human(iso).c_str(), ratio < 10 ? 1 : 0, ratio);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+
+  std::string tmpl = (fs::temp_directory_path() / "sluice-decisions.XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+  const std::string dir = tmpl;
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  const std::string conf = dir + "/sluice.toml";
+  std::ofstream(conf) << config_text(o, dir);
+
+  std::vector<std::string> errors;
+  auto cfg = load_config(conf, errors);
+  if (!cfg) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  const PluginConfig& part_pc = cfg->plugins.at("partition");
+  const PluginConfig& sel_pc = cfg->plugins.at("select");
+
+  // In process, as PluginSet does for isolate = false.
+  auto part_lp = load_plugin(*cfg, part_pc, errors);
+  auto sel_lp = load_plugin(*cfg, sel_pc, errors);
+  if (!part_lp || !sel_lp) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  Mode in{"in-process", dynamic_cast<PartitionPolicy*>(part_lp->object.get()),
+          dynamic_cast<SelectPolicy*>(sel_lp->object.get())};
+  if (!in.partition || !in.select) {
+    std::fprintf(stderr, "the plugins do not implement partition/select\n");
+    return 1;
+  }
+
+  // Isolated, as PluginSet does for isolate = true (host found as $SLUICE_PLUGIN_HOST, else beside
+  // this binary).
+  auto part_host = std::make_unique<PluginHost>(*cfg, part_pc);
+  auto sel_host = std::make_unique<PluginHost>(*cfg, sel_pc);
+  PluginHost* part_hp = part_host.get();
+  PluginHost* sel_hp = sel_host.get();
+  auto t0 = Clock::now();
+  const bool part_ok = part_host->start(errors);
+  const double part_start_us = us_since(t0);
+  t0 = Clock::now();
+  const bool sel_ok = part_ok && sel_host->start(errors);
+  const double sel_start_us = us_since(t0);
+  if (!part_ok || !sel_ok) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  IsolatedPartition iso_part(std::move(part_host));
+  IsolatedSelect iso_sel(std::move(sel_host));
+  Mode iso{"isolated", &iso_part, &iso_sel};
+
+  // The queue: admitted at submission by the (in-process) partition plugin, as the controller does,
+  // then in the controller's order: partition tier, priority (older first), id.
+  const Cluster idle(*cfg);
+  std::vector<Job> queue;
+  for (int i = 1; i <= o.jobs; ++i) {
+    Job j = make_job(static_cast<std::uint64_t>(i));
+    const Status st = in.partition->admit(j, idle.view());
+    if (st.code != Code::Ok) {
+      std::fprintf(stderr, "job %d not admitted: %s\n", i, st.message.c_str());
+      return 1;
+    }
+    j.reason = "None";
+    j.priority = static_cast<std::uint32_t>(4294901760LL - static_cast<std::int64_t>(j.id));
+    queue.push_back(std::move(j));
+  }
+  auto tier = [&](const Job& j) { return idle.view().partition(j.spec.partition)->priority_tier; };
+  std::stable_sort(queue.begin(), queue.end(), [&](const Job& a, const Job& b) {
+    if (tier(a) != tier(b)) return tier(a) > tier(b);
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return a.id < b.id;
+  });
+  Job probe_job = make_job(1);  // one GPU of any type, 5 CPUs, 16 GB
+  (void)in.partition->admit(probe_job, idle.view());
+
+  const std::string load_before = loadavg();
+  std::time_t now = std::time(nullptr);
+  char date[64];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", std::localtime(&now));
+
+  // (a) per call, on idle nodes (select walks every node and returns a placement).
+  struct CallRow {
+    const char* what;
+    Call call;
+    bool bump;
+    Stats in, iso;
+  };
+  std::vector<CallRow> call_rows = {{"select(), cluster unchanged", Call::Select, false, {}, {}},
+                                    {"select(), cluster changed before each call", Call::Select, true, {}, {}},
+                                    {"gate(), cluster unchanged", Call::Gate, false, {}, {}},
+                                    {"gate() + select(), cluster unchanged", Call::GateThenSelect, false, {}, {}}};
+  for (CallRow& r : call_rows) {
+    Cluster a = idle, b = idle;
+    r.in = stats(time_calls(o, a, probe_job, r.call, r.bump, in));
+    r.iso = stats(time_calls(o, b, probe_job, r.call, r.bump, iso));
+  }
+  // (b) passes.
+  const std::vector<PassStats> passes = time_passes(o, idle, queue, {in, iso});
+  const PassStats& pin = passes[0];
+  const PassStats& piso = passes[1];
+  const std::string load_after = loadavg();
+
+  const bool same = pin.first_a.placements == piso.first_a.placements &&
+                    pin.first_b.placements == piso.first_b.placements;
+  // What a resent cluster costs without any IPC: the proxy's to_json + dump, the host's parse + from_json.
+  std::size_t cluster_bytes = 0;
+  std::vector<double> t_encode, t_decode;
+  for (int i = 0; i < 50; ++i) {
+    auto t = Clock::now();
+    const std::string text = Json{{"nodes", idle.nodes}, {"partitions", idle.partitions}}.dump();
+    t_encode.push_back(us_since(t));
+    t = Clock::now();
+    const Json parsed = Json::parse(text);
+    const auto nodes = parsed.at("nodes").get<std::vector<Node>>();
+    const auto partitions = parsed.at("partitions").get<std::vector<Partition>>();
+    t_decode.push_back(us_since(t));
+    if (nodes.size() != idle.nodes.size() || partitions.size() != idle.partitions.size()) return 1;
+    cluster_bytes = text.size();
+  }
+  const std::size_t job_bytes = Json(probe_job).dump().size();
+
+  std::string cmd;
+  for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+  std::printf("sluice plugin decision overhead: in process (load_plugin) vs isolated (sluice-plugin-host)\n");
+  std::printf("command      %s\n", cmd.c_str());
+  std::printf("date         %s; %ld CPUs online; load average %s before, %s after\n", date,
+              ::sysconf(_SC_NPROCESSORS_ONLN), load_before.c_str(), load_after.c_str());
+  std::printf("build        %s, gcc %s\n", SLUICE_BENCH_BUILD_TYPE, __VERSION__);
+  std::printf("plugins      %s, %s (strategy %s)\n", part_lp->path.c_str(), sel_lp->path.c_str(),
+              o.strategy.c_str());
+  std::printf("cluster      %d nodes (%d x 64 CPUs 8 a100, %d x 32 CPUs 4 t4), partitions gpu (all) and short (t)\n",
+              o.nodes, (o.nodes + 1) / 2, o.nodes - (o.nodes + 1) / 2);
+  std::printf("payload      cluster %zu bytes of JSON (encode %s, decode %s, median of 50), one job %zu bytes "
+              "(40 env vars, script)\n",
+              cluster_bytes, human(stats(t_encode).median).c_str(), human(stats(t_decode).median).c_str(), job_bytes);
+  std::printf("host start   partition %s, select %s (fork, exec, load, configure, READY)\n",
+              human(part_start_us).c_str(), human(sel_start_us).c_str());
+  std::printf("\n(a) per call, %d timed calls each after a warm-up, idle cluster, one 1-GPU 5-CPU job\n", o.calls);
+  std::printf("%-50s %12s %12s %10s\n", "", "in-process", "isolated", "iso/in");
+  for (const CallRow& r : call_rows) {
+    row((std::string(r.what) + ", median").c_str(), r.in.median, r.iso.median);
+    row((std::string(r.what) + ", p99").c_str(), r.in.p99, r.iso.p99);
+    row((std::string(r.what) + ", mean").c_str(), r.in.mean, r.iso.mean);
+  }
+  std::printf("\n(b) scheduling passes (gate + select per pending job, placements applied), %d timed rounds "
+              "after a warm-up round\n",
+              o.passes);
+  std::printf("pass A: %d pending jobs on idle nodes, %d placed, %d held by gate\n", pin.first_a.considered,
+              pin.first_a.placed, pin.first_a.gate_held);
+  std::printf("pass B: the next pass, %d still pending, %d placed\n", pin.first_b.considered, pin.first_b.placed);
+  std::printf("%-50s %12s %12s %10s\n", "", "in-process", "isolated", "iso/in");
+  row("pass A, whole pass, median", pin.a.median, piso.a.median);
+  row("pass A, whole pass, fastest", pin.a.min, piso.a.min);
+  row("pass A, per pending job (median pass)", pin.a.median / std::max(1, pin.first_a.considered),
+      piso.a.median / std::max(1, piso.first_a.considered));
+  row("pass B, whole pass, median", pin.b.median, piso.b.median);
+  row("pass B, whole pass, fastest", pin.b.min, piso.b.min);
+  row("pass B, per pending job (median pass)", pin.b.median / std::max(1, pin.first_b.considered),
+      piso.b.median / std::max(1, piso.first_b.considered));
+  std::printf("\nplacements identical in both modes: %s; host restarts: %d; Status::error answers: %d\n",
+              same ? "yes" : "NO", part_hp->restarts() + sel_hp->restarts(), g_errors);
+  std::printf("note: a shared, noisy machine; compare modes within one run, not across runs\n");
+  return same && g_errors == 0 ? 0 : 1;
+}

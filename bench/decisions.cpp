@@ -14,13 +14,6 @@
 //     idle nodes; pass B is the next pass over what is still pending, on the nodes pass A filled.
 // Both modes must make the same placements; the program fails (exit 1) when they differ or when any
 // call returns Status::error.
-#include "core/config/config.hpp"
-#include "core/plugin/isolated.hpp"
-#include "core/plugin/loader.hpp"
-#include "core/proto/wire.hpp"
-
-#include <sluice/partition.hpp>
-#include <sluice/select.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -33,9 +26,16 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sluice/partition.hpp>
+#include <sluice/select.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "core/config/config.hpp"
+#include "core/plugin/isolated.hpp"
+#include "core/plugin/loader.hpp"
+#include "core/proto/wire.hpp"
 
 #ifndef SLUICE_BENCH_BUILD_TYPE
 #define SLUICE_BENCH_BUILD_TYPE "unknown"
@@ -77,12 +77,18 @@ Options parse_args(int argc, char** argv) {
       if (!end || *end || n < min || n > 1'000'000) usage(("bad value for " + a + ": " + v).c_str());
       return static_cast<int>(n);
     };
-    if (a == "--nodes") o.nodes = number(2);
-    else if (a == "--jobs") o.jobs = number(1);
-    else if (a == "--calls") o.calls = number(10);
-    else if (a == "--passes") o.passes = number(1);
-    else if (a == "--strategy" && (v == "pack" || v == "spread")) o.strategy = v;
-    else usage(("unknown option " + a + " " + v).c_str());
+    if (a == "--nodes")
+      o.nodes = number(2);
+    else if (a == "--jobs")
+      o.jobs = number(1);
+    else if (a == "--calls")
+      o.calls = number(10);
+    else if (a == "--passes")
+      o.passes = number(1);
+    else if (a == "--strategy" && (v == "pack" || v == "spread"))
+      o.strategy = v;
+    else
+      usage(("unknown option " + a + " " + v).c_str());
   }
   return o;
 }
@@ -94,7 +100,8 @@ std::string config_text(const Options& o, const std::string& state_dir) {
   std::string s = "[cluster]\nname = \"bench\"\n[controller]\nstate_dir = \"" + state_dir + "\"\n";
   s += "[[nodes]]\nnames = \"g[1-" + std::to_string(g) + "]\"\ncpus = 64\nmemory = \"512G\"\ngpus = { a100 = 8 }\n";
   s += "[[nodes]]\nnames = \"t[1-" + std::to_string(t) + "]\"\ncpus = 32\nmemory = \"256G\"\ngpus = { t4 = 4 }\n";
-  s += "[[partitions]]\nname = \"gpu\"\nnodes = \"ALL\"\ndefault = true\nmax_time = \"2-00:00:00\"\npriority_tier = 10\n";
+  s += "[[partitions]]\nname = \"gpu\"\nnodes = \"ALL\"\ndefault = true\nmax_time = \"2-00:00:00\"\npriority_tier = "
+       "10\n";
   s += "[[partitions]]\nname = \"short\"\nnodes = \"t[1-" + std::to_string(t) +
        "]\"\nmax_time = \"4:00:00\"\npriority_tier = 1\n";
   // deadline_ms only bounds a failing call; a long one keeps a noisy machine from restarting hosts.
@@ -157,26 +164,32 @@ Job make_job(std::uint64_t id) {
   JobSpec& s = j.spec;
   s.name = "train-" + std::to_string(id);
   s.workdir = "/home/" + j.user + "/project";
-  s.script = "#!/bin/bash\n#SBATCH --gres=gpu:1\nsource ~/venv/bin/activate\nsrun python train.py --epochs 10 "
-             "--config configs/run" +
-             std::to_string(id) + ".yaml --data /scratch/" + j.user + "/data\n";
+  s.script =
+      "#!/bin/bash\n#SBATCH --gres=gpu:1\nsource ~/venv/bin/activate\nsrun python train.py --epochs 10 "
+      "--config configs/run" +
+      std::to_string(id) + ".yaml --data /scratch/" + j.user + "/data\n";
   for (int k = 0; k < 40; ++k)
     s.env.push_back("SOME_VARIABLE_" + std::to_string(k) + "=/usr/local/lib/some/path/value/" + std::to_string(id));
   s.submit_host = "login1";
   switch (id % 10) {
-    case 0: case 1: case 2: case 3: case 4:  // one GPU of any type
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:  // one GPU of any type
       s.cpus_per_task = 4 + static_cast<std::uint32_t>(id % 5);
       s.mem_mb = 16384;
       s.gpus = 1;
       s.time_limit = 3600 * (1 + static_cast<Time>(id % 8));
       break;
-    case 5: case 6:  // two a100s
+    case 5:
+    case 6:  // two a100s
       s.cpus_per_task = 16;
       s.mem_mb = 65536;
       s.gpus_per_node = 2;
       s.gpu_type = "a100";
       break;  // time limit: the partition's
-    case 7:  // CPU only
+    case 7:   // CPU only
       s.cpus_per_task = 2;
       s.mem_mb = 8192;
       s.time_limit = 600;
@@ -341,11 +354,16 @@ std::string loadavg() {
 
 std::string human(double us) {
   char buf[32];
-  if (us >= 10000) std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000);
-  else if (us >= 1000) std::snprintf(buf, sizeof buf, "%.2f ms", us / 1000);
-  else if (us >= 100) std::snprintf(buf, sizeof buf, "%.0f us", us);
-  else if (us >= 10) std::snprintf(buf, sizeof buf, "%.1f us", us);
-  else std::snprintf(buf, sizeof buf, "%.2f us", us);
+  if (us >= 10000)
+    std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000);
+  else if (us >= 1000)
+    std::snprintf(buf, sizeof buf, "%.2f ms", us / 1000);
+  else if (us >= 100)
+    std::snprintf(buf, sizeof buf, "%.0f us", us);
+  else if (us >= 10)
+    std::snprintf(buf, sizeof buf, "%.1f us", us);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f us", us);
   return buf;
 }
 
@@ -470,8 +488,8 @@ int main(int argc, char** argv) {
   const PassStats& piso = passes[1];
   const std::string load_after = loadavg();
 
-  const bool same = pin.first_a.placements == piso.first_a.placements &&
-                    pin.first_b.placements == piso.first_b.placements;
+  const bool same =
+      pin.first_a.placements == piso.first_a.placements && pin.first_b.placements == piso.first_b.placements;
   // What a resent cluster costs without any IPC: the proxy's to_json + dump, the host's parse + from_json.
   std::size_t cluster_bytes = 0;
   std::vector<double> t_encode, t_decode;
@@ -496,13 +514,13 @@ int main(int argc, char** argv) {
   std::printf("date         %s; %ld CPUs online; load average %s before, %s after\n", date,
               ::sysconf(_SC_NPROCESSORS_ONLN), load_before.c_str(), load_after.c_str());
   std::printf("build        %s, gcc %s\n", SLUICE_BENCH_BUILD_TYPE, __VERSION__);
-  std::printf("plugins      %s, %s (strategy %s)\n", part_lp->path.c_str(), sel_lp->path.c_str(),
-              o.strategy.c_str());
+  std::printf("plugins      %s, %s (strategy %s)\n", part_lp->path.c_str(), sel_lp->path.c_str(), o.strategy.c_str());
   std::printf("cluster      %d nodes (%d x 64 CPUs 8 a100, %d x 32 CPUs 4 t4), partitions gpu (all) and short (t)\n",
               o.nodes, (o.nodes + 1) / 2, o.nodes - (o.nodes + 1) / 2);
-  std::printf("payload      cluster %zu bytes of JSON (encode %s, decode %s, median of 50), one job %zu bytes "
-              "(40 env vars, script)\n",
-              cluster_bytes, human(stats(t_encode).median).c_str(), human(stats(t_decode).median).c_str(), job_bytes);
+  std::printf(
+      "payload      cluster %zu bytes of JSON (encode %s, decode %s, median of 50), one job %zu bytes "
+      "(40 env vars, script)\n",
+      cluster_bytes, human(stats(t_encode).median).c_str(), human(stats(t_decode).median).c_str(), job_bytes);
   std::printf("host start   partition %s, select %s (fork, exec, load, configure, READY)\n",
               human(part_start_us).c_str(), human(sel_start_us).c_str());
   std::printf("\n(a) per call, %d timed calls each after a warm-up, idle cluster, one 1-GPU 5-CPU job\n", o.calls);
@@ -512,9 +530,10 @@ int main(int argc, char** argv) {
     row((std::string(r.what) + ", p99").c_str(), r.in.p99, r.iso.p99);
     row((std::string(r.what) + ", mean").c_str(), r.in.mean, r.iso.mean);
   }
-  std::printf("\n(b) scheduling passes (gate + select per pending job, placements applied), %d timed rounds "
-              "after a warm-up round\n",
-              o.passes);
+  std::printf(
+      "\n(b) scheduling passes (gate + select per pending job, placements applied), %d timed rounds "
+      "after a warm-up round\n",
+      o.passes);
   std::printf("pass A: %d pending jobs on idle nodes, %d placed, %d held by gate\n", pin.first_a.considered,
               pin.first_a.placed, pin.first_a.gate_held);
   std::printf("pass B: the next pass, %d still pending, %d placed\n", pin.first_b.considered, pin.first_b.placed);

@@ -1,11 +1,11 @@
 // The `sluice` multi-call binary: each Slurm command is one function taking its own argv
 // (argv[0] is the command name as the user typed it, e.g. "squeue").
 #pragma once
-#include "core/config/config.hpp"
-#include "core/proto/client.hpp"
-
 #include <memory>
 #include <string>
+
+#include "core/config/config.hpp"
+#include "core/proto/client.hpp"
 
 namespace sluice::cli {
 

@@ -1,6 +1,6 @@
-#include "cli/commands.hpp"
-
 #include <cstdio>
+
+#include "cli/commands.hpp"
 
 namespace sluice::cli {
 

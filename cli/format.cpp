@@ -142,9 +142,8 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
     case 'Q': return {std::to_string(j.priority), true};
     case 'r': return {j.reason, true};
     case 'R': {
-      const bool show_reason =
-          !j.completing && (j.state == JobState::Pending || j.state == JobState::Timeout ||
-                            j.state == JobState::OutOfMemory || j.state == JobState::Failed);
+      const bool show_reason = !j.completing && (j.state == JobState::Pending || j.state == JobState::Timeout ||
+                                                 j.state == JobState::OutOfMemory || j.state == JobState::Failed);
       if (show_reason) return {"(" + j.reason + ")", true};
       return {job_nodelist(j), false};
     }
@@ -161,17 +160,15 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
 }
 
 constexpr FieldName kSqueueNames[] = {
-    {"Account", 'a'},    {"BatchHost", 'B'},  {"Command", 'o'},      {"Comment", 'k'},
-    {"Contiguous", 'O'}, {"Dependency", 'E'}, {"EndTime", 'e'},      {"ExcNodes", 'x'},
-    {"Feature", 'f'},    {"Gres", 'b'},       {"GroupId", 'G'},      {"GroupName", 'g'},
-    {"JobArrayId", 'i'}, {"JobId", 'A'},      {"Licenses", 'W'},     {"MinCPUs", 'c'},
-    {"MinMemory", 'm'},  {"MinTmpDisk", 'd'}, {"Name", 'j'},         {"Nice", 'y'},
-    {"NodeList", 'N'},   {"NumCPUs", 'C'},    {"NumNodes", 'D'},     {"OverSubscribe", 'h'},
-    {"Partition", 'P'},  {"Priority", 'p'},   {"PriorityLong", 'Q'}, {"QOS", 'q'},
-    {"Reason", 'r'},     {"ReasonList", 'R'}, {"ReqNodes", 'n'},     {"Reservation", 'v'},
-    {"StartTime", 'S'},  {"State", 'T'},      {"StateCompact", 't'}, {"SubmitTime", 'V'},
-    {"TimeLeft", 'L'},   {"TimeLimit", 'l'},  {"TimeUsed", 'M'},     {"tres-per-node", 'b'},
-    {"UserId", 'U'},     {"UserName", 'u'},   {"WCKey", 'w'},        {"WorkDir", 'Z'},
+    {"Account", 'a'},    {"BatchHost", 'B'},    {"Command", 'o'},    {"Comment", 'k'},       {"Contiguous", 'O'},
+    {"Dependency", 'E'}, {"EndTime", 'e'},      {"ExcNodes", 'x'},   {"Feature", 'f'},       {"Gres", 'b'},
+    {"GroupId", 'G'},    {"GroupName", 'g'},    {"JobArrayId", 'i'}, {"JobId", 'A'},         {"Licenses", 'W'},
+    {"MinCPUs", 'c'},    {"MinMemory", 'm'},    {"MinTmpDisk", 'd'}, {"Name", 'j'},          {"Nice", 'y'},
+    {"NodeList", 'N'},   {"NumCPUs", 'C'},      {"NumNodes", 'D'},   {"OverSubscribe", 'h'}, {"Partition", 'P'},
+    {"Priority", 'p'},   {"PriorityLong", 'Q'}, {"QOS", 'q'},        {"Reason", 'r'},        {"ReasonList", 'R'},
+    {"ReqNodes", 'n'},   {"Reservation", 'v'},  {"StartTime", 'S'},  {"State", 'T'},         {"StateCompact", 't'},
+    {"SubmitTime", 'V'}, {"TimeLeft", 'L'},     {"TimeLimit", 'l'},  {"TimeUsed", 'M'},      {"tres-per-node", 'b'},
+    {"UserId", 'U'},     {"UserName", 'u'},     {"WCKey", 'w'},      {"WorkDir", 'Z'},
 };
 
 // ---- Job states -----------------------------------------------------------------------------------
@@ -340,9 +337,7 @@ std::string sinfo_value(const Group& g, char code, const SinfoOptions& o) {
 // Whether `n` may join `g` (sinfo's _match_part_data and _match_node_data for the fields shown).
 bool group_accepts(const Group& g, const Partition* p, const Node& n, const std::set<char>& codes,
                    const SinfoOptions& o) {
-  const auto has = [&](std::string_view cs) {
-    return std::ranges::any_of(cs, [&](char c) { return codes.count(c); });
-  };
+  const auto has = [&](std::string_view cs) { return std::ranges::any_of(cs, [&](char c) { return codes.count(c); }); };
   if (!o.list_reasons && g.part != p) {
     if (!g.part || !p) return false;
     if (has("PR") && g.part->name != p->name) return false;
@@ -383,9 +378,7 @@ void sort_groups(std::vector<Group>& groups, std::string_view spec) {
     if (c == ',' || c == '#' || c == '+' || c == '-') continue;
     const bool reverse = i > 0 && spec[i - 1] == '-', part_order = i > 0 && spec[i - 1] == '#';
     std::function<int(const Group&, const Group&)> cmp;
-    const auto first_node = [](const Group& g) {
-      return g.nodes.empty() ? std::string() : g.nodes.front()->name;
-    };
+    const auto first_node = [](const Group& g) { return g.nodes.empty() ? std::string() : g.nodes.front()->name; };
     switch (c) {
       case 'P':
         cmp = [part_order](const Group& a, const Group& b) {
@@ -396,9 +389,7 @@ void sort_groups(std::vector<Group>& groups, std::string_view spec) {
       case 't':
       case 'T':
         cmp = [](const Group& a, const Group& b) {
-          const auto rank = [](const Group& g) {
-            return g.nodes.empty() ? 0 : node_state_rank(*g.nodes.front());
-          };
+          const auto rank = [](const Group& g) { return g.nodes.empty() ? 0 : node_state_rank(*g.nodes.front()); };
           return rank(a) - rank(b);
         };
         break;
@@ -486,8 +477,7 @@ std::string acct_cell(std::string v, int width, Parsable p, bool last) {
 
 // ---- Shared helpers -------------------------------------------------------------------------------
 
-std::optional<Json> perror_call(Client& c, const std::string& type, const Json& body,
-                                const std::string& what) {
+std::optional<Json> perror_call(Client& c, const std::string& type, const Json& body, const std::string& what) {
   try {
     return c.call(type, body);
   } catch (const RpcError& e) {
@@ -501,8 +491,7 @@ std::string pad(std::string_view s, int width, bool right, bool cut) {
   if (width <= 0) return out;
   const auto w = static_cast<std::size_t>(width);
   if (cut && out.size() > w) out.resize(w);
-  if (out.size() < w)
-    out = right ? std::string(w - out.size(), ' ') + out : out + std::string(w - out.size(), ' ');
+  if (out.size() < w) out = right ? std::string(w - out.size(), ' ') + out : out + std::string(w - out.size(), ' ');
   return out;
 }
 
@@ -549,8 +538,7 @@ Format parse_format(std::string_view spec) {
     Field fd;
     std::size_t i = 0;
     if (token[i] == '.') fd.right = true, ++i;
-    while (i < token.size() && token[i] >= '0' && token[i] <= '9')
-      fd.width = fd.width * 10 + (token[i++] - '0');
+    while (i < token.size() && token[i] >= '0' && token[i] <= '9') fd.width = fd.width * 10 + (token[i++] - '0');
     fd.code = i < token.size() ? token[i++] : 0;
     fd.suffix = token.substr(i);
     fd.token = "%" + token;
@@ -559,8 +547,7 @@ Format parse_format(std::string_view spec) {
   return f;
 }
 
-Format parse_long_format(std::string_view spec, std::span<const FieldName> names,
-                         std::vector<std::string>* unknown) {
+Format parse_long_format(std::string_view spec, std::span<const FieldName> names, std::vector<std::string>* unknown) {
   Format f;
   for (const std::string& item : split(spec, ',')) {
     Field fd;
@@ -569,15 +556,13 @@ Format parse_long_format(std::string_view spec, std::span<const FieldName> names
       name = item.substr(0, colon);
       std::size_t i = colon + 1;
       if (i < item.size() && item[i] == '.') fd.right = true, ++i;
-      while (i < item.size() && item[i] >= '0' && item[i] <= '9')
-        fd.width = fd.width * 10 + (item[i++] - '0');
+      while (i < item.size() && item[i] >= '0' && item[i] <= '9') fd.width = fd.width * 10 + (item[i++] - '0');
       fd.suffix = item.substr(i);
     } else {
       fd.width = 20;
     }
     const std::string lname = to_lower(name);
-    const auto it =
-        std::ranges::find_if(names, [&](const FieldName& n) { return to_lower(n.name) == lname; });
+    const auto it = std::ranges::find_if(names, [&](const FieldName& n) { return to_lower(n.name) == lname; });
     if (it == names.end()) {
       unknown->push_back(name);
       continue;
@@ -641,9 +626,7 @@ std::optional<char> sort_jobs(std::vector<Job>& jobs, std::string_view spec, Tim
     switch (c) {
       case 'i': cmp = by([](const Job& j) { return j.id; }); break;
       case 'P': cmp = by([](const Job& j) { return j.spec.partition; }); break;
-      case 't':
-        cmp = by([](const Job& j) { return std::string(j.completing ? "CG" : state_code(j.state)); });
-        break;
+      case 't': cmp = by([](const Job& j) { return std::string(j.completing ? "CG" : state_code(j.state)); }); break;
       case 'T':
         cmp = by([](const Job& j) { return std::string(j.completing ? "COMPLETING" : state_name(j.state)); });
         break;
@@ -668,9 +651,7 @@ std::optional<char> sort_jobs(std::vector<Job>& jobs, std::string_view spec, Tim
       case 'S': cmp = by(start_key); break;
       case 'V': cmp = by([](const Job& j) { return j.submit_time; }); break;
       case 'e': cmp = by(job_end); break;
-      case 'B':
-        cmp = by([](const Job& j) { return j.alloc.empty() ? std::string() : j.alloc.front().node; });
-        break;
+      case 'B': cmp = by([](const Job& j) { return j.alloc.empty() ? std::string() : j.alloc.front().node; }); break;
       case 'N':
         cmp = [](const Job& a, const Job& b) {
           const std::string x = a.alloc.empty() ? "" : a.alloc.front().node;
@@ -771,8 +752,8 @@ std::optional<NodeStateFilter> parse_node_state(std::string_view name) {
   if (prefix_of("draining") || prefix_of("drng")) return NodeStateFilter::Draining;
   if (prefix_of("no_respond")) return NodeStateFilter::NoRespond;
   for (std::string_view other :
-       {"resv", "reserved", "perfctrs", "npc", "completing", "comp", "powering_down", "powered_down",
-        "power_down", "powering_up", "fail", "maint", "reboot_requested", "reboot_issued", "cloud"})
+       {"resv", "reserved", "perfctrs", "npc", "completing", "comp", "powering_down", "powered_down", "power_down",
+        "powering_up", "fail", "maint", "reboot_requested", "reboot_issued", "cloud"})
     if (prefix_of(other)) return NodeStateFilter::None;
   return std::nullopt;
 }
@@ -795,8 +776,7 @@ std::string sinfo_report(const std::vector<Node>& nodes, const std::vector<Parti
     const std::set<std::string> members(p.nodes.begin(), p.nodes.end());
     for (const Node& n : nodes) {
       if (!members.count(n.name) || !node_shown(n, o)) continue;
-      auto g =
-          std::ranges::find_if(groups, [&](const Group& gr) { return group_accepts(gr, &p, n, codes, o); });
+      auto g = std::ranges::find_if(groups, [&](const Group& gr) { return group_accepts(gr, &p, n, codes, o); });
       if (g == groups.end())
         groups.push_back({&p, i, {&n}});
       else if (std::ranges::find(g->nodes, &n) == g->nodes.end())
@@ -804,8 +784,7 @@ std::string sinfo_report(const std::vector<Node>& nodes, const std::vector<Parti
     }
   }
   if (o.node_oriented)  // records of one node: Slurm's (racy) insertion order shows them by partition name
-    std::ranges::stable_sort(groups, {},
-                             [](const Group& g) { return g.part ? g.part->name : std::string(); });
+    std::ranges::stable_sort(groups, {}, [](const Group& g) { return g.part ? g.part->name : std::string(); });
   sort_groups(groups, !o.sort.empty() ? std::string_view(o.sort) : o.node_oriented ? "N" : "#P,-t");
 
   int part_width = 9, node_width = 9;
@@ -818,8 +797,7 @@ std::string sinfo_report(const std::vector<Node>& nodes, const std::vector<Parti
     if (o.part_width_auto && (fd.code == 'P' || fd.code == 'R')) width = part_width;
     if (o.node_width_auto && fd.code == 'N') width = node_width;
     if (!g)
-      return pad(title_of(kSinfoTitles, fd.code), width, fd.right,
-                 fd.code != 'N' && fd.code != 'n' && fd.code != 'o');
+      return pad(title_of(kSinfoTitles, fd.code), width, fd.right, fd.code != 'N' && fd.code != 'n' && fd.code != 'o');
     std::string v = sinfo_value(*g, fd.code, o);
     if (fd.code == 'P' && g->part && g->part->is_default) {
       if (width == 0 || static_cast<int>(v.size()) < width)
@@ -841,8 +819,8 @@ std::string sinfo_report(const std::vector<Node>& nodes, const std::vector<Parti
 
 // ---- scontrol show -------------------------------------------------------------------------------
 
-std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes,
-                     const std::vector<Partition>& parts, bool details, bool one_liner) {
+std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes, const std::vector<Partition>& parts,
+                     bool details, bool one_liner) {
   const Time limit = j.spec.time_limit;
   const std::string exit = str_printf("%d:%d", j.exit_code, j.term_signal);
   const std::string cpus = std::to_string(job_cpus(j)), node_count = std::to_string(job_node_count(j));
@@ -864,21 +842,19 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes,
 
   std::vector<std::string> l;
   l.push_back("JobId=" + std::to_string(j.id) + " JobName=" + j.spec.name);
-  l.push_back(str_printf("UserId=%s(%u) GroupId=%s(%u) MCS_label=N/A", user_of(j).c_str(), j.uid,
-                         group_of(j).c_str(), j.gid));
+  l.push_back(
+      str_printf("UserId=%s(%u) GroupId=%s(%u) MCS_label=N/A", user_of(j).c_str(), j.uid, group_of(j).c_str(), j.gid));
   l.push_back(str_printf("Priority=%u Nice=0 Account=(null) QOS=(null)", j.priority));
-  l.push_back(std::string("JobState=") + (j.completing ? "COMPLETING" : state_name(j.state)) +
-              " Reason=" + j.reason +
+  l.push_back(std::string("JobState=") + (j.completing ? "COMPLETING" : state_name(j.state)) + " Reason=" + j.reason +
               " Dependency=" + (j.spec.depends.empty() ? "(null)" : dependency_string(j.spec.depends)));
-  l.push_back(str_printf("Requeue=%d Restarts=%u BatchFlag=%d Reboot=0 ExitCode=%s", j.spec.requeue,
-                         j.restarts, j.spec.batch, exit.c_str()));
+  l.push_back(str_printf("Requeue=%d Restarts=%u BatchFlag=%d Reboot=0 ExitCode=%s", j.spec.requeue, j.restarts,
+                         j.spec.batch, exit.c_str()));
   if (details) l.push_back("DerivedExitCode=" + exit);
   l.push_back("RunTime=" + format_hms(job_time_used(j, now)) +
               " TimeLimit=" + (limit == kNoValue ? "Partition_Limit" : format_hms(limit)) + " TimeMin=N/A");
   l.push_back("SubmitTime=" + format_iso(j.submit_time) + " EligibleTime=" + format_iso(j.eligible_time));
   l.push_back("AccrueTime=" + format_iso(j.spec.hold ? 0 : j.eligible_time));
-  l.push_back("StartTime=" + format_iso(j.start_time) + " EndTime=" + format_iso(job_end(j)) +
-              " Deadline=N/A");
+  l.push_back("StartTime=" + format_iso(j.start_time) + " EndTime=" + format_iso(job_end(j)) + " Deadline=N/A");
   if (part != parts.end() && part->preempt_mode != PreemptMode::Off && j.state != JobState::Pending)
     l.push_back("PreemptEligibleTime=" + format_iso(j.start_time) +
                 " PreemptTime=" + format_iso(j.state == JobState::Preempted ? j.end_time : 0, "None"));
@@ -890,8 +866,7 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes,
   l.push_back("NodeList=" + (j.alloc.empty() && !j.restarts ? "(null)" : job_nodelist(j)));
   if (!j.alloc.empty()) l.push_back("BatchHost=" + j.alloc.front().node);
   l.push_back("NumNodes=" + node_count + " NumCPUs=" + cpus +
-              str_printf(" NumTasks=%u CPUs/Task=%u", j.spec.ntasks, j.spec.cpus_per_task) +
-              " ReqB:S:C:T=0:0:*:*");
+              str_printf(" NumTasks=%u CPUs/Task=%u", j.spec.ntasks, j.spec.cpus_per_task) + " ReqB:S:C:T=0:0:*:*");
   l.push_back("TRES=cpu=" + cpus + (mem ? ",mem=" + format_mem_mb(mem) : "") + ",node=" + node_count +
               ",billing=" + cpus);
   l.push_back("Socks/Node=* NtasksPerN:B:S:C=0:0:*:* CoreSpec=*");
@@ -907,8 +882,7 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes,
       for (std::size_t i = 0; i < a.gpus.size();) {
         std::size_t k = i;
         while (k + 1 < a.gpus.size() && a.gpus[k + 1] == a.gpus[k] + 1) ++k;
-        idx += (idx.empty() ? "" : ",") + std::to_string(a.gpus[i]) +
-               (k > i ? "-" + std::to_string(a.gpus[k]) : "");
+        idx += (idx.empty() ? "" : ",") + std::to_string(a.gpus[i]) + (k > i ? "-" + std::to_string(a.gpus[k]) : "");
         i = k + 1;
       }
       const std::string cpu_ids = a.cpus > 1 ? str_printf("0-%u", a.cpus - 1) : "0";
@@ -935,12 +909,10 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes,
     const std::string out =
         !j.stdout_path.empty()
             ? j.stdout_path
-            : expand_output_pattern(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern,
-                                    vars);
-    const std::string err = !j.stderr_path.empty() ? j.stderr_path
-                            : j.spec.stderr_pattern.empty()
-                                ? out
-                                : expand_output_pattern(j.spec.stderr_pattern, vars);
+            : expand_output_pattern(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern, vars);
+    const std::string err = !j.stderr_path.empty()          ? j.stderr_path
+                            : j.spec.stderr_pattern.empty() ? out
+                                                            : expand_output_pattern(j.spec.stderr_pattern, vars);
     l.push_back("StdErr=" + err);
     l.push_back("StdIn=" + (j.spec.stdin_path.empty() ? std::string("/dev/null") : j.spec.stdin_path));
     l.push_back("StdOut=" + out);
@@ -962,9 +934,8 @@ std::string show_node(const Node& n, bool one_liner) {
   l.push_back("AvailableFeatures=" + or_null(n.features));
   l.push_back("ActiveFeatures=" + or_null(n.features));
   l.push_back("Gres=" + node_gres(n));
-  l.push_back("NodeAddr=" + (n.addr.empty() ? n.name : n.addr) +
-              " NodeHostName=" + (n.hostname.empty() ? n.name : n.hostname) +
-              (n.version.empty() ? " " : " Version=" + n.version));
+  l.push_back("NodeAddr=" + (n.addr.empty() ? n.name : n.addr) + " NodeHostName=" +
+              (n.hostname.empty() ? n.name : n.hostname) + (n.version.empty() ? " " : " Version=" + n.version));
   if (!n.os.empty()) l.push_back("OS=" + n.os + " ");
   l.push_back(str_printf("RealMemory=%llu AllocMem=%llu FreeMem=", static_cast<unsigned long long>(n.mem_mb),
                          static_cast<unsigned long long>(n.alloc_mem_mb)) +
@@ -974,8 +945,7 @@ std::string show_node(const Node& n, bool one_liner) {
   l.push_back("BootTime=" + format_iso(n.boot_time, "None") +
               " SlurmdStartTime=" + format_iso(n.agent_start_time, "None"));
   l.push_back("LastBusyTime=" + format_iso(n.last_busy));
-  l.push_back(str_printf("CfgTRES=cpu=%u,mem=", n.cpus) + format_mem_mb(n.mem_mb) +
-              str_printf(",billing=%u", n.cpus));
+  l.push_back(str_printf("CfgTRES=cpu=%u,mem=", n.cpus) + format_mem_mb(n.mem_mb) + str_printf(",billing=%u", n.cpus));
   std::vector<std::string> alloc;
   if (n.alloc_cpus) alloc.push_back(str_printf("cpu=%u", n.alloc_cpus));
   if (n.alloc_mem_mb) alloc.push_back("mem=" + format_mem_mb(n.alloc_mem_mb));
@@ -1002,16 +972,15 @@ std::string show_partition(const Partition& p, const std::vector<Node>& nodes, b
               (p.allow_users.empty() ? "" : " AllowUsers=" + join(p.allow_users, ",")) +
               " AllowAccounts=ALL AllowQos=ALL");
   l.push_back(std::string("AllocNodes=ALL Default=") + (p.is_default ? "YES" : "NO") + " QoS=N/A");
-  l.push_back("DefaultTime=" + time(p.default_time) +
-              " DisableRootJobs=NO ExclusiveUser=NO GraceTime=0 Hidden=NO");
-  l.push_back("MaxNodes=" + (p.max_nodes ? std::to_string(p.max_nodes) : "UNLIMITED") +
-              " MaxTime=" + time(p.max_time) + " MinNodes=0 LLN=NO MaxCPUsPerNode=UNLIMITED");
+  l.push_back("DefaultTime=" + time(p.default_time) + " DisableRootJobs=NO ExclusiveUser=NO GraceTime=0 Hidden=NO");
+  l.push_back("MaxNodes=" + (p.max_nodes ? std::to_string(p.max_nodes) : "UNLIMITED") + " MaxTime=" + time(p.max_time) +
+              " MinNodes=0 LLN=NO MaxCPUsPerNode=UNLIMITED");
   l.push_back("Nodes=" + (p.nodes_expr.empty() ? sorted_hostlist(p.nodes) : p.nodes_expr));
-  l.push_back(str_printf("PriorityJobFactor=1 PriorityTier=%u RootOnly=NO ReqResv=NO OverSubscribe=NO",
-                         p.priority_tier));
+  l.push_back(
+      str_printf("PriorityJobFactor=1 PriorityTier=%u RootOnly=NO ReqResv=NO OverSubscribe=NO", p.priority_tier));
   l.push_back(std::string("OverTimeLimit=NONE PreemptMode=") + preempt_name(p.preempt_mode));
-  l.push_back(std::string("State=") + (p.up ? "UP" : "DOWN") + " TotalCPUs=" + cpu_count +
-              " TotalNodes=" + node_count + " SelectTypeParameters=NONE");
+  l.push_back(std::string("State=") + (p.up ? "UP" : "DOWN") + " TotalCPUs=" + cpu_count + " TotalNodes=" + node_count +
+              " SelectTypeParameters=NONE");
   l.push_back("JobDefaults=(null)");
   l.push_back("DefMemPerNode=UNLIMITED MaxMemPerNode=UNLIMITED");
   l.push_back("TRES=cpu=" + cpu_count + (mem ? ",mem=" + format_mem_mb(mem) : "") + ",node=" + node_count +

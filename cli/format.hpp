@@ -16,8 +16,7 @@ namespace sluice::cli {
 
 // Calls the controller; on failure prints "<what>: <message>" on stderr (Slurm's slurm_perror) and
 // returns nullopt.
-std::optional<Json> perror_call(Client& c, const std::string& type, const Json& body,
-                                const std::string& what);
+std::optional<Json> perror_call(Client& c, const std::string& type, const Json& body, const std::string& what);
 
 // Slurm's _print_str: pads `s` to `width` (right-justified when `right`) and, when `cut`, cuts it
 // to `width`. Width 0 prints `s` as it is.
@@ -55,8 +54,7 @@ struct FieldName {
 };
 // "jobid:.18 ,name:8,state": "name[:[.]width][suffix]" items, comma separated; width 20 when no
 // ':' is given. Unknown names are appended to *unknown and left out.
-Format parse_long_format(std::string_view spec, std::span<const FieldName> names,
-                         std::vector<std::string>* unknown);
+Format parse_long_format(std::string_view spec, std::span<const FieldName> names, std::vector<std::string>* unknown);
 
 // ---- squeue --------------------------------------------------------------------------------------
 
@@ -88,8 +86,7 @@ extern const char* const kJobStateList;
 inline constexpr std::string_view kSinfoFormat = "%9P %.5a %.10l %.6D %.6t %N";
 inline constexpr std::string_view kSinfoLongFormat = "%9P %.5a %.10l %.10s %.4r %.8h %.10g %.6D %.11T %N";
 inline constexpr std::string_view kSinfoNodeFormat = "%N %.6D %.9P %6t";
-inline constexpr std::string_view kSinfoNodeLongFormat =
-    "%N %.6D %.9P %.11T %4c %.8z %.6m %.8d %.6w %.8f %20E";
+inline constexpr std::string_view kSinfoNodeLongFormat = "%N %.6D %.9P %.11T %4c %.8z %.6m %.8d %.6w %.8f %20E";
 inline constexpr std::string_view kSinfoSummaryFormat = "%9P %.5a %.10l %.16F %N";
 inline constexpr std::string_view kSinfoReasonFormat = "%20E %9u %19H %N";
 inline constexpr std::string_view kSinfoReasonLongFormat = "%20E %12U %19H %6t %N";
@@ -98,17 +95,7 @@ extern const std::span<const FieldName> kSinfoLongNames;
 bool sinfo_field_known(char code);
 
 // Node states as sinfo -t takes them ("idle", "mix", "drain", ...; unique prefixes).
-enum class NodeStateFilter : std::uint8_t {
-  None,
-  Down,
-  Idle,
-  Alloc,
-  Mixed,
-  Drain,
-  Drained,
-  Draining,
-  NoRespond
-};
+enum class NodeStateFilter : std::uint8_t { None, Down, Idle, Alloc, Mixed, Drain, Drained, Draining, NoRespond };
 std::optional<NodeStateFilter> parse_node_state(std::string_view name);
 extern const char* const kNodeStateList;
 
@@ -133,8 +120,8 @@ std::string sinfo_report(const std::vector<Node>& nodes, const std::vector<Parti
 // ---- scontrol show -------------------------------------------------------------------------------
 
 // `nodes` and `parts` supply GPU types (for -d) and partitions' preemption; either may be empty.
-std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes,
-                     const std::vector<Partition>& parts, bool details, bool one_liner);
+std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes, const std::vector<Partition>& parts,
+                     bool details, bool one_liner);
 std::string show_node(const Node& n, bool one_liner);
 std::string show_partition(const Partition& p, const std::vector<Node>& nodes, bool one_liner);
 

@@ -44,8 +44,7 @@ Node make_node(const std::string& name, std::uint32_t alloc_cpus = 0) {
 
 std::vector<Node> make_nodes(std::vector<std::uint32_t> alloc = {0, 0, 0, 0}) {
   std::vector<Node> v;
-  for (std::size_t i = 0; i < alloc.size(); ++i)
-    v.push_back(make_node("n" + std::to_string(i + 1), alloc[i]));
+  for (std::size_t i = 0; i < alloc.size(); ++i) v.push_back(make_node("n" + std::to_string(i + 1), alloc[i]));
   return v;
 }
 
@@ -195,11 +194,10 @@ TEST(CliSqueue, DefaultFormat) {  // 06_sbatch
             "             JOBID PARTITION     NAME     USER ST       TIME  NODES NODELIST(REASON)\n"
             "                 9     batch   gpuenv     root  R       0:00      1 n1\n"
             "                 8 prioritiz     wrap     root  R       0:00      1 n1\n");
-  EXPECT_EQ(
-      squeue_text({j8, j9}, kSqueueLongFormat, kT0 + 1),
-      "             JOBID PARTITION     NAME     USER    STATE       TIME TIME_LIMI  NODES NODELIST(REASON)\n"
-      "                 9     batch   gpuenv     root  RUNNING       0:00  12:00:00      1 n1\n"
-      "                 8 prioritiz     wrap     root  RUNNING       0:00 6-00:00:00      1 n1\n");
+  EXPECT_EQ(squeue_text({j8, j9}, kSqueueLongFormat, kT0 + 1),
+            "             JOBID PARTITION     NAME     USER    STATE       TIME TIME_LIMI  NODES NODELIST(REASON)\n"
+            "                 9     batch   gpuenv     root  RUNNING       0:00  12:00:00      1 n1\n"
+            "                 8 prioritiz     wrap     root  RUNNING       0:00 6-00:00:00      1 n1\n");
 }
 
 TEST(CliSqueue, PendingReasonsAndTres) {  // 13_pending_reasons
@@ -212,17 +210,16 @@ TEST(CliSqueue, PendingReasonsAndTres) {  // 13_pending_reasons
     jobs.push_back(make_job(id, "batch", names[id - 5], JobState::Pending));
     jobs.back().reason = reasons[id - 5];
   }
-  EXPECT_EQ(
-      squeue_text(jobs, "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R %b", kT0 + 2),
-      "             JOBID PARTITION     NAME     USER    STATE       TIME TIME_LIMI  NODES NODELIST(REASON) "
-      "TRES_PER_NODE\n"
-      "                 5     batch  waitres     root  PENDING       0:00  12:00:00      1 (Resources) N/A\n"
-      "                 6     batch waitprio     root  PENDING       0:00  12:00:00      1 (Priority) N/A\n"
-      "                 7     batch  gpuwait     root  PENDING       0:00  12:00:00      1 (Priority) N/A\n"
-      "                 1     batch     fill     root  RUNNING       0:01  12:00:00      1 n1 N/A\n"
-      "                 2     batch     fill     root  RUNNING       0:01  12:00:00      1 n2 N/A\n"
-      "                 3     batch     fill     root  RUNNING       0:01  12:00:00      1 n3 N/A\n"
-      "                 4     batch     fill     root  RUNNING       0:01  12:00:00      1 n4 N/A\n");
+  EXPECT_EQ(squeue_text(jobs, "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R %b", kT0 + 2),
+            "             JOBID PARTITION     NAME     USER    STATE       TIME TIME_LIMI  NODES NODELIST(REASON) "
+            "TRES_PER_NODE\n"
+            "                 5     batch  waitres     root  PENDING       0:00  12:00:00      1 (Resources) N/A\n"
+            "                 6     batch waitprio     root  PENDING       0:00  12:00:00      1 (Priority) N/A\n"
+            "                 7     batch  gpuwait     root  PENDING       0:00  12:00:00      1 (Priority) N/A\n"
+            "                 1     batch     fill     root  RUNNING       0:01  12:00:00      1 n1 N/A\n"
+            "                 2     batch     fill     root  RUNNING       0:01  12:00:00      1 n2 N/A\n"
+            "                 3     batch     fill     root  RUNNING       0:01  12:00:00      1 n3 N/A\n"
+            "                 4     batch     fill     root  RUNNING       0:01  12:00:00      1 n4 N/A\n");
 }
 
 TEST(CliSqueue, CustomFormatAndInvalidLimit) {  // 10_errors
@@ -310,8 +307,7 @@ TEST(CliSqueue, FieldsAndSort) {
             "gres:gpu:t4:1|afterok:3|4294901751|1|2026-11-26T03:52:18|2026-11-26T15:52:18|11:59:00|"
             "/tmp/slurm-anchor/jobs|root|0|2026-11-26T03:52:17\n");
   EXPECT_EQ(squeue_header(parse_format("%5Z%.3q")), "WORK_QOS\n");
-  std::vector<Job> jobs = {make_job(2, "b", "x", JobState::Pending),
-                           make_job(1, "a", "y", JobState::Pending)};
+  std::vector<Job> jobs = {make_job(2, "b", "x", JobState::Pending), make_job(1, "a", "y", JobState::Pending)};
   EXPECT_EQ(sort_jobs(jobs, "-i", kT0), std::nullopt);
   EXPECT_EQ(jobs.front().id, 2u);
   EXPECT_EQ(sort_jobs(jobs, "j", kT0), std::nullopt);
@@ -575,8 +571,7 @@ TEST(CliScontrol, ShowJob) {
         "   PreemptEligibleTime=2026-11-26T03:52:18 PreemptTime=None\n",
         "   Socks/Node=* NtasksPerN:B:S:C=0:0:*:* CoreSpec=*\n   JOB_GRES=gpu:t4:1\n"
         "     Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:t4:1(IDX:0)\n   MinCPUsNode=1",
-        "   StdErr=/tmp/slurm-anchor/jobs/gpuenv-9.out\n",
-        "   Power=\n   TresPerNode=gres:gpu:t4:1\n   \n\n"})
+        "   StdErr=/tmp/slurm-anchor/jobs/gpuenv-9.out\n", "   Power=\n   TresPerNode=gres:gpu:t4:1\n   \n\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
 
   Job multi = make_job(30, "prioritized", "multi", JobState::Running, {"n1", "n2"});
@@ -584,9 +579,8 @@ TEST(CliScontrol, ShowJob) {
   multi.alloc[1].gpus = {0, 1, 3};
   multi.spec.gpus = 6;
   const std::string multi_text = show_job(multi, kT0 + 1, make_nodes(), make_parts(), true, false);
-  EXPECT_NE(
-      multi_text.find("   JOB_GRES=gpu:t4:6\n     Nodes=n[1-2] CPU_IDs=0 Mem=0 GRES=gpu:t4:3(IDX:0-1,3)\n"),
-      std::string::npos)
+  EXPECT_NE(multi_text.find("   JOB_GRES=gpu:t4:6\n     Nodes=n[1-2] CPU_IDs=0 Mem=0 GRES=gpu:t4:3(IDX:0-1,3)\n"),
+            std::string::npos)
       << multi_text;
   EXPECT_NE(multi_text.find("   Power=\n   TresPerJob=gres:gpu:6\n   \n\n"), std::string::npos);
 
@@ -633,9 +627,9 @@ TEST(CliSacct, Lines) {
        "5|a_very_long_job_name|batch||0|PENDING|0:0\n"},
   };
   for (const auto& c : cases)
-    EXPECT_EQ(sacct_header(*fields, c.p) + sacct_line(j8, *fields, c.p, kT0 + 60) +
-                  sacct_line(j5, *fields, c.p, kT0 + 60),
-              c.want);
+    EXPECT_EQ(
+        sacct_header(*fields, c.p) + sacct_line(j8, *fields, c.p, kT0 + 60) + sacct_line(j5, *fields, c.p, kT0 + 60),
+        c.want);
   const auto custom = parse_acct_fields("jobid%-5,start,elapsed,nodelist%8,end,timelimit,restarts", &bad);
   ASSERT_TRUE(custom);
   EXPECT_EQ(sacct_line(j8, *custom, Parsable::NoEnding, kT0 + 60),

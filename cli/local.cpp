@@ -2,14 +2,12 @@
 //
 // A throwaway cluster on this machine: a private munged, one sluicectld and one sluiced per node of
 // CONFIG, with state, logs and sockets under DIR and free loopback ports.
-#include "cli/commands.hpp"
-#include "core/proto/client.hpp"
-
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
-#include <toml++/toml.h>
+
+#include "cli/commands.hpp"
+#include "core/proto/client.hpp"
 
 namespace sluice::cli {
 
@@ -101,14 +101,14 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
   fs::create_directories(dir / "spool");
   const fs::path d = fs::absolute(dir);
   if (fs::exists(d / "state/sluicectld.pid") && alive(read_pid(d / "state/sluicectld.pid"))) {
-    std::fprintf(stderr, "sluice local: a cluster is already running in %s (sluice local down --dir %s)\n",
-                 d.c_str(), d.c_str());
+    std::fprintf(stderr, "sluice local: a cluster is already running in %s (sluice local down --dir %s)\n", d.c_str(),
+                 d.c_str());
     return 1;
   }
   if (munge && !fs::exists("/usr/sbin/munged")) munge = false;
   toml::table doc = toml::parse_file(conf);
-  const std::string endpoint = munge ? "tcp://127.0.0.1:" + std::to_string(free_port())
-                                     : "ipc://" + (d / "sluicectld.sock").string();
+  const std::string endpoint =
+      munge ? "tcp://127.0.0.1:" + std::to_string(free_port()) : "ipc://" + (d / "sluicectld.sock").string();
   auto* ctl = doc["controller"].as_table();
   if (!ctl) ctl = doc.insert_or_assign("controller", toml::table{}).first->second.as_table();
   ctl->insert_or_assign("listen", endpoint);
@@ -119,8 +119,8 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
   if (auto* plugins = doc["plugins"].as_table())
     for (auto& [point, t] : *plugins)
       if (auto* pt = t.as_table())
-        if (auto lib = (*pt)["library"].value<std::string>(); lib && lib->find('/') != std::string::npos &&
-                                                              (*lib)[0] != '/')
+        if (auto lib = (*pt)["library"].value<std::string>();
+            lib && lib->find('/') != std::string::npos && (*lib)[0] != '/')
           pt->insert_or_assign("library", (fs::absolute(conf).parent_path() / *lib).lexically_normal().string());
   toml::table agent;
   agent.insert("spool_dir", (d / "spool/%n").string());
@@ -206,14 +206,14 @@ int down(const fs::path& dir) {
 
 int local(int argc, char** argv) {
   if (argc < 2 || (std::string(argv[1]) != "up" && std::string(argv[1]) != "down")) {
-    std::fprintf(stderr, "Usage: sluice local up -f CONFIG --dir DIR [--no-munge]\n"
-                         "       sluice local down --dir DIR\n");
+    std::fprintf(stderr,
+                 "Usage: sluice local up -f CONFIG --dir DIR [--no-munge]\n"
+                 "       sluice local down --dir DIR\n");
     return 1;
   }
   const std::string verb = argv[1];
-  static const option opts[] = {{"dir", required_argument, nullptr, 'd'},
-                                {"no-munge", no_argument, nullptr, 'm'},
-                                {nullptr, 0, nullptr, 0}};
+  static const option opts[] = {
+      {"dir", required_argument, nullptr, 'd'}, {"no-munge", no_argument, nullptr, 'm'}, {nullptr, 0, nullptr, 0}};
   std::string conf = default_config_path(), dir;
   bool munge = true;
   int c;

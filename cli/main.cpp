@@ -1,10 +1,10 @@
 // sluice: one binary answering to srun, sbatch, squeue, sinfo, scontrol, scancel, sacct (by argv[0])
 // and to `sluice <command> ...`.
-#include "cli/commands.hpp"
-
 #include <cstdio>
 #include <cstring>
 #include <string>
+
+#include "cli/commands.hpp"
 
 namespace {
 
@@ -13,9 +13,9 @@ struct Command {
   int (*fn)(int, char**);
 };
 constexpr Command kCommands[] = {
-    {"sbatch", sluice::cli::sbatch},   {"srun", sluice::cli::srun},     {"squeue", sluice::cli::squeue},
-    {"sinfo", sluice::cli::sinfo},     {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
-    {"sacct", sluice::cli::sacct},     {"local", sluice::cli::local},
+    {"sbatch", sluice::cli::sbatch}, {"srun", sluice::cli::srun},         {"squeue", sluice::cli::squeue},
+    {"sinfo", sluice::cli::sinfo},   {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
+    {"sacct", sluice::cli::sacct},   {"local", sluice::cli::local},
 };
 
 int usage() {

@@ -74,12 +74,10 @@ std::optional<Time> parse_start(const std::string& s) {
   tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
   if (l != "today" && l != "midnight") {
     int n = 0;
-    if (std::sscanf(s.c_str(), "%d-%d-%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3)
-      return std::nullopt;
+    if (std::sscanf(s.c_str(), "%d-%d-%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3) return std::nullopt;
     if (s[static_cast<std::size_t>(n)] == 'T') {
       int m = 0;
-      const int got =
-          std::sscanf(s.c_str() + n + 1, "%d:%d%n:%d%n", &tm.tm_hour, &tm.tm_min, &m, &tm.tm_sec, &m);
+      const int got = std::sscanf(s.c_str() + n + 1, "%d:%d%n:%d%n", &tm.tm_hour, &tm.tm_min, &m, &tm.tm_sec, &m);
       if (got < 2) return std::nullopt;
       n += 1 + m;
     }

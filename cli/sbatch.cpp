@@ -1,14 +1,14 @@
 // sbatch [options] [script [args...]] | sbatch [options] --wrap "command"
-#include "cli/commands.hpp"
-#include "cli/submit.hpp"
-#include "core/util/text.hpp"
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/submit.hpp"
+#include "core/util/text.hpp"
 
 extern char** environ;
 
@@ -64,9 +64,12 @@ int sbatch(int argc, char** argv) {
   o.spec.batch = true;
   if (first.positional.size() > 1) o.spec.argv.assign(first.positional.begin() + 1, first.positional.end());
   if (!o.name_set) {
-    if (!first.wrap.empty()) o.spec.name = "wrap";
-    else if (!script_path.empty()) o.spec.name = script_path.substr(script_path.rfind('/') + 1);
-    else o.spec.name = "sbatch";
+    if (!first.wrap.empty())
+      o.spec.name = "wrap";
+    else if (!script_path.empty())
+      o.spec.name = script_path.substr(script_path.rfind('/') + 1);
+    else
+      o.spec.name = "sbatch";
   }
   finish_spec(o, environ);
 
@@ -81,8 +84,10 @@ int sbatch(int argc, char** argv) {
     return 1;
   }
   const auto id = reply.at("job_id").get<std::uint64_t>();
-  if (o.parsable) std::printf("%llu\n", static_cast<unsigned long long>(id));
-  else if (!o.quiet) std::printf("Submitted batch job %llu\n", static_cast<unsigned long long>(id));
+  if (o.parsable)
+    std::printf("%llu\n", static_cast<unsigned long long>(id));
+  else if (!o.quiet)
+    std::printf("Submitted batch job %llu\n", static_cast<unsigned long long>(id));
   return 0;
 }
 

@@ -1,14 +1,14 @@
 // scancel [options] [job_id...]
-#include "cli/commands.hpp"
-#include "core/proto/auth.hpp"
-#include "core/util/text.hpp"
-
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cstdio>
+
+#include "cli/commands.hpp"
+#include "core/proto/auth.hpp"
+#include "core/util/text.hpp"
 
 namespace sluice::cli {
 
@@ -29,14 +29,19 @@ std::optional<int> parse_signal(std::string s) {
 
 int scancel(int argc, char** argv) {
   const char* prog = "scancel";
-  static const option opts[] = {
-      {"user", required_argument, nullptr, 'u'},  {"name", required_argument, nullptr, 'n'},
-      {"partition", required_argument, nullptr, 'p'}, {"state", required_argument, nullptr, 't'},
-      {"signal", required_argument, nullptr, 's'},    {"verbose", no_argument, nullptr, 'v'},
-      {"quiet", no_argument, nullptr, 'Q'},           {"me", no_argument, nullptr, 'm'},
-      {"full", no_argument, nullptr, 'f'},            {"batch", no_argument, nullptr, 'b'},
-      {"help", no_argument, nullptr, 'h'},            {"version", no_argument, nullptr, 'V'},
-      {nullptr, 0, nullptr, 0}};
+  static const option opts[] = {{"user", required_argument, nullptr, 'u'},
+                                {"name", required_argument, nullptr, 'n'},
+                                {"partition", required_argument, nullptr, 'p'},
+                                {"state", required_argument, nullptr, 't'},
+                                {"signal", required_argument, nullptr, 's'},
+                                {"verbose", no_argument, nullptr, 'v'},
+                                {"quiet", no_argument, nullptr, 'Q'},
+                                {"me", no_argument, nullptr, 'm'},
+                                {"full", no_argument, nullptr, 'f'},
+                                {"batch", no_argument, nullptr, 'b'},
+                                {"help", no_argument, nullptr, 'h'},
+                                {"version", no_argument, nullptr, 'V'},
+                                {nullptr, 0, nullptr, 0}};
   Json body = Json::object();
   bool verbose = false, me = false;
   int c;
@@ -58,7 +63,9 @@ int scancel(int argc, char** argv) {
       }
       case 'v': verbose = true; break;
       case 'm': me = true; break;
-      case 'Q': case 'f': case 'b': break;
+      case 'Q':
+      case 'f':
+      case 'b': break;
       case 'h': std::printf("Usage: scancel [OPTIONS] [job_id...]\n"); return 0;
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
       default: std::fprintf(stderr, "Try \"scancel --help\" for more information\n"); return 1;
@@ -93,8 +100,7 @@ int scancel(int argc, char** argv) {
     const std::string err = res["error"];
     // As Slurm: an unknown or finished job is only worth a word under -v.
     const bool quiet_error = err == "Invalid job id specified" || err == "Job/step already completing or completed";
-    if (verbose || !quiet_error)
-      error(prog, "Kill job error on job id " + std::to_string(id) + ": " + err);
+    if (verbose || !quiet_error) error(prog, "Kill job error on job id " + std::to_string(id) + ": " + err);
     if (!quiet_error) rc = 1;
   }
   return rc;

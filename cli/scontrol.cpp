@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -134,10 +134,11 @@ bool Scontrol::run(const std::vector<std::string>& argv) {
   } else if (keyword(tag, "whatif", 4)) {
     // whatif -f CANDIDATE.toml (or whatif CANDIDATE.toml)
     std::string file = argv.size() > 2 && argv[1] == "-f" ? argv[2] : argv.size() > 1 ? argv[1] : "";
-    if (file.empty()) fail("usage: scontrol whatif -f CONFIG");
-    else whatif(file);
-  } else if (starts_with(to_lower(tag), "hold") || starts_with(to_lower(tag), "uhold") ||
-             keyword(tag, "release", 3)) {
+    if (file.empty())
+      fail("usage: scontrol whatif -f CONFIG");
+    else
+      whatif(file);
+  } else if (starts_with(to_lower(tag), "hold") || starts_with(to_lower(tag), "uhold") || keyword(tag, "release", 3)) {
     if (argv.size() < 2) fail("too few arguments for keyword:" + tag);
     for (std::size_t i = 1; i < argv.size(); ++i) hold(tag, argv[i]);
   } else if (keyword(tag, "show", 3)) {
@@ -165,8 +166,7 @@ void Scontrol::show(const std::vector<std::string>& argv) {
   }
   if (keyword(tag, "config", 1)) {
     show_config();
-  } else if (keyword(tag, "hostnames", 5) || keyword(tag, "hostlist", 5) ||
-             keyword(tag, "hostlistsorted", 9)) {
+  } else if (keyword(tag, "hostnames", 5) || keyword(tag, "hostlist", 5) || keyword(tag, "hostlistsorted", 9)) {
     if (val.empty())
       if (const char* env = std::getenv("SLURM_JOB_NODELIST")) val = env;
     const auto names = expand_hostlist(val);
@@ -314,18 +314,16 @@ void Scontrol::update(const std::vector<std::string>& argv) {
       reason = val, ++changes;
     } else if (keyword(tag, "state", 1)) {
       const auto state_is = [&](std::string_view word) {
-        return val.size() <= word.size() &&
-               to_lower(val) == word.substr(0, std::max<std::size_t>(val.size(), 3));
+        return val.size() <= word.size() && to_lower(val) == word.substr(0, std::max<std::size_t>(val.size(), 3));
       };
-      static constexpr std::string_view kStates[] = {
-          "noresp",  "cancel_reboot", "drain", "fail", "future",    "resume", "power_down", "power_up",
-          "undrain", "unknown",       "down",  "idle", "allocated", "error",  "mixed"};
+      static constexpr std::string_view kStates[] = {"noresp", "cancel_reboot", "drain",     "fail",    "future",
+                                                     "resume", "power_down",    "power_up",  "undrain", "unknown",
+                                                     "down",   "idle",          "allocated", "error",   "mixed"};
       const auto it = std::ranges::find_if(kStates, state_is);
       if (it == std::end(kStates)) {
-        return fail(
-            "Invalid input: " + arg +
-            "\nRequest aborted\nValid states are: NoResp DRAIN FAIL FUTURE RESUME POWER_DOWN POWER_UP "
-            "UNDRAIN\nNot all states are valid given a node's prior state");
+        return fail("Invalid input: " + arg +
+                    "\nRequest aborted\nValid states are: NoResp DRAIN FAIL FUTURE RESUME POWER_DOWN POWER_UP "
+                    "UNDRAIN\nNot all states are valid given a node's prior state");
       }
       state = *it, ++changes;
     } else {

@@ -159,16 +159,15 @@ int sinfo(int argc, char** argv) {
   auto cfg = load_cli_config(kProg);
   if (!cfg) return 1;
   Client client(*cfg);
-  const auto reply = perror_call(client, "nodes", Json::object(),
-                                 reservations ? "slurm_load_reservations" : "slurm_load_partitions");
+  const auto reply =
+      perror_call(client, "nodes", Json::object(), reservations ? "slurm_load_reservations" : "slurm_load_partitions");
   if (!reply) return 1;
   if (reservations) {
     std::printf("No reservations in the system\n");
     return 0;
   }
   if (json) {
-    std::printf("%s\n",
-                Json{{"nodes", reply->at("nodes")}, {"partitions", reply->at("partitions")}}.dump(2).c_str());
+    std::printf("%s\n", Json{{"nodes", reply->at("nodes")}, {"partitions", reply->at("partitions")}}.dump(2).c_str());
     return 0;
   }
   const auto nodes = reply->at("nodes").get<std::vector<Node>>();

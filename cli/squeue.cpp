@@ -203,21 +203,17 @@ int squeue(int argc, char** argv) {
 
   std::erase_if(jobs, [&](const Job& j) {
     if (!job_ids.empty() && std::ranges::find(job_ids, j.id) == job_ids.end()) return true;
-    if (!partitions.empty() && std::ranges::find(partitions, j.spec.partition) == partitions.end())
-      return true;
+    if (!partitions.empty() && std::ranges::find(partitions, j.spec.partition) == partitions.end()) return true;
     if (!all_states) {
-      if (!states.empty() &&
-          std::ranges::none_of(states, [&](const StateFilter& f) { return state_matches(j, f); }))
+      if (!states.empty() && std::ranges::none_of(states, [&](const StateFilter& f) { return state_matches(j, f); }))
         return true;
       if (states.empty() && is_final(j.state) && !j.completing) return true;
     }
-    if (!nodes.empty() &&
-        std::ranges::none_of(j.alloc, [&](const NodeAlloc& a) { return nodes.count(a.node) > 0; }))
+    if (!nodes.empty() && std::ranges::none_of(j.alloc, [&](const NodeAlloc& a) { return nodes.count(a.node) > 0; }))
       return true;
     if (users && std::ranges::find(*users, j.uid) == users->end()) return true;
-    return !names.empty() && std::ranges::none_of(names, [&](const std::string& n) {
-      return to_lower(n) == to_lower(j.spec.name);
-    });
+    return !names.empty() &&
+           std::ranges::none_of(names, [&](const std::string& n) { return to_lower(n) == to_lower(j.spec.name); });
   });
 
   Format fmt;
@@ -228,8 +224,7 @@ int squeue(int argc, char** argv) {
   } else {
     fmt = parse_format(!format.empty() ? format : long_list ? kSqueueLongFormat : kSqueueFormat);
     for (const auto& f : fmt.fields)
-      if (!squeue_field_known(f.code))
-        error(kProg, std::string("Invalid job format specification: ") + f.code);
+      if (!squeue_field_known(f.code)) error(kProg, std::string("Invalid job format specification: ") + f.code);
   }
 
   std::string out;

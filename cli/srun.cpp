@@ -1,20 +1,20 @@
 // srun [options] command [args...]: submits an interactive job, waits for it, streams its output
 // live and exits with its exit code. Ctrl-C cancels the job.
-#include "cli/commands.hpp"
-#include "cli/submit.hpp"
-#include "core/proto/zmtp.hpp"
-#include "core/util/net.hpp"
-#include "core/util/text.hpp"
-
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+
+#include "cli/commands.hpp"
+#include "cli/submit.hpp"
+#include "core/proto/zmtp.hpp"
+#include "core/util/net.hpp"
+#include "core/util/text.hpp"
 
 extern char** environ;
 
@@ -136,6 +136,7 @@ int srun(int argc, char** argv) {
   for (;;) {
     std::vector<pollfd> fds = {{listen_fd, POLLIN, 0}, {sigfd, POLLIN, 0}};
     for (const auto& c : conns) fds.push_back({c.fd(), POLLIN, 0});
+    const std::size_t polled = conns.size();  // connections accepted below are polled next round
     ::poll(fds.data(), fds.size(), 500);
     if (fds[1].revents & POLLIN) {
       signalfd_siginfo si{};
@@ -158,7 +159,7 @@ int srun(int argc, char** argv) {
         if (auto s = zmtp::Stream::handshake_accepted(fd, "PULL", 2000, &herr)) conns.push_back(std::move(*s));
       }
     }
-    for (std::size_t i = conns.size(); i-- > 0;) {  // backwards: closed connections are erased
+    for (std::size_t i = polled; i-- > 0;) {  // backwards: closed connections are erased
       if (!(fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const bool open = conns[i].read_available();
       while (auto msg = conns[i].next_message())
@@ -177,8 +178,10 @@ int srun(int argc, char** argv) {
           if (j.state == JobState::Running && !started && waited && !node.empty()) started = true;
           if (is_final(j.state) && !final_seen) final_seen = now;
           if (final_seen && now - *final_seen > std::chrono::seconds(3)) {
-            if (j.state == JobState::Cancelled) error(prog, "Job " + idstr + " was cancelled");
-            else error(prog, "Job " + idstr + " ended: " + state_name(j.state));
+            if (j.state == JobState::Cancelled)
+              error(prog, "Job " + idstr + " was cancelled");
+            else
+              error(prog, "Job " + idstr + " ended: " + state_name(j.state));
             return j.exit_code ? j.exit_code : 1;
           }
         }

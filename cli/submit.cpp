@@ -1,23 +1,35 @@
 #include "cli/submit.hpp"
 
-#include "cli/commands.hpp"
-#include "core/util/hostlist.hpp"
-#include "core/util/text.hpp"
-#include "core/util/timefmt.hpp"
-
 #include <getopt.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 
+#include "cli/commands.hpp"
+#include "core/util/hostlist.hpp"
+#include "core/util/text.hpp"
+#include "core/util/timefmt.hpp"
+
 namespace sluice::cli {
 
 namespace {
 
 enum LongOnly {
-  kMem = 1000, kGres, kExport, kOpenMode, kRequeue, kNoRequeue, kComment, kParsable, kWrap, kPty, kHelp, kUsage,
-  kGpusPerNode, kMemPerCpu,
+  kMem = 1000,
+  kGres,
+  kExport,
+  kOpenMode,
+  kRequeue,
+  kNoRequeue,
+  kComment,
+  kParsable,
+  kWrap,
+  kPty,
+  kHelp,
+  kUsage,
+  kGpusPerNode,
+  kMemPerCpu,
 };
 
 const option kOptions[] = {
@@ -64,11 +76,16 @@ std::optional<std::vector<Dependency>> parse_dependency(const std::string& s) {
     if (fields.empty()) return std::nullopt;
     DependKind kind = DependKind::AfterAny;
     std::size_t first = 1;
-    if (fields[0] == "afterok") kind = DependKind::AfterOk;
-    else if (fields[0] == "afterany") kind = DependKind::AfterAny;
-    else if (fields[0] == "afternotok") kind = DependKind::AfterNotOk;
-    else if (fields[0] == "after") kind = DependKind::After;
-    else first = 0;  // a bare job id means afterany
+    if (fields[0] == "afterok")
+      kind = DependKind::AfterOk;
+    else if (fields[0] == "afterany")
+      kind = DependKind::AfterAny;
+    else if (fields[0] == "afternotok")
+      kind = DependKind::AfterNotOk;
+    else if (fields[0] == "after")
+      kind = DependKind::After;
+    else
+      first = 0;  // a bare job id means afterany
     if (first >= fields.size()) return std::nullopt;
     for (std::size_t i = first; i < fields.size(); ++i) {
       auto id = parse_uint(fields[i]);
@@ -239,9 +256,7 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); std::exit(0);
       case kHelp:
       case kUsage: print_usage(prog); std::exit(0);
-      default:
-        std::fprintf(stderr, "Try \"%s --help\" for more information\n", prog);
-        return false;
+      default: std::fprintf(stderr, "Try \"%s --help\" for more information\n", prog); return false;
     }
   }
   for (int i = optind; i < argc; ++i) o.positional.push_back(copy[static_cast<size_t>(i)]);

@@ -1,8 +1,7 @@
 // Options shared by sbatch and srun: parsed into a JobSpec the way Slurm parses them.
 #pragma once
-#include <sluice/model.hpp>
-
 #include <optional>
+#include <sluice/model.hpp>
 #include <string>
 #include <vector>
 
@@ -14,9 +13,9 @@ struct SubmitOptions {
   bool parsable = false;            // sbatch --parsable
   bool quiet = false;
   int verbose = 0;
-  bool label = false;               // srun -l
-  bool pty = false;                 // srun --pty
-  std::string wrap;                 // sbatch --wrap
+  bool label = false;  // srun -l
+  bool pty = false;    // srun --pty
+  std::string wrap;    // sbatch --wrap
   bool name_set = false;
   std::vector<std::string> positional;  // script and its args / command and its args
 };

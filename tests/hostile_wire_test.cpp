@@ -1,10 +1,5 @@
 // Hostile and malformed messages against a real controller: each is rejected (error reply or
 // dropped and logged) and the controller keeps serving.
-#include "core/config/config.hpp"
-#include "core/proto/auth.hpp"
-#include "core/proto/client.hpp"
-#include "core/proto/wire.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -12,6 +7,11 @@
 #include <filesystem>
 #include <random>
 #include <zmq.hpp>
+
+#include "core/config/config.hpp"
+#include "core/proto/auth.hpp"
+#include "core/proto/client.hpp"
+#include "core/proto/wire.hpp"
 
 namespace sluice {
 namespace {
@@ -63,8 +63,8 @@ class HostileWire : public ::testing::Test {
 
 TEST_F(HostileWire, MalformedMessagesGetAnErrorReply) {
   for (const std::string& bad : {std::string(""), std::string("\x00\xff garbage", 10), std::string("[]"),
-                                std::string(R"({"v":2,"type":"ping"})"), std::string(R"({"v":1})"),
-                                std::string(R"({"v":1,"type":"submit","body":{"spec":{"nodes":"x"}}})")}) {
+                                 std::string(R"({"v":2,"type":"ping"})"), std::string(R"({"v":1})"),
+                                 std::string(R"({"v":1,"type":"submit","body":{"spec":{"nodes":"x"}}})")}) {
     const std::string reply = raw({bad});
     EXPECT_NE(reply.find("\"ok\":false"), std::string::npos) << "for input " << bad << ": " << reply;
   }

@@ -144,8 +144,7 @@ class Section {
   }
 
   // A string that is one of `allowed` (any case); returns the entry of `allowed` it matches.
-  std::optional<std::string_view> choice(std::string_view key,
-                                         std::initializer_list<std::string_view> allowed) {
+  std::optional<std::string_view> choice(std::string_view key, std::initializer_list<std::string_view> allowed) {
     std::string value;
     const toml::node* n = read(key, value);
     if (!n) return std::nullopt;
@@ -354,9 +353,7 @@ void read_partitions(Section& root, Config& cfg) {
     }
     s.read("priority_tier", p.priority_tier, 0);
     if (auto v = s.choice("preempt_mode", {"off", "requeue", "cancel"})) {
-      p.preempt_mode = *v == "off"       ? PreemptMode::Off
-                       : *v == "requeue" ? PreemptMode::Requeue
-                                         : PreemptMode::Cancel;
+      p.preempt_mode = *v == "off" ? PreemptMode::Off : *v == "requeue" ? PreemptMode::Requeue : PreemptMode::Cancel;
     }
     if (auto v = s.choice("state", {"up", "down"})) p.up = *v == "up";
     s.read("max_nodes", p.max_nodes, 0);
@@ -403,8 +400,7 @@ std::shared_ptr<const Config> parse_config(const std::string& text, const std::s
   auto cfg = std::make_shared<Config>();
   cfg->file = name;
   try {
-    cfg->doc =
-        std::make_shared<const toml::table>(toml::parse(std::string_view(text), std::string_view(name)));
+    cfg->doc = std::make_shared<const toml::table>(toml::parse(std::string_view(text), std::string_view(name)));
   } catch (const toml::parse_error& e) {
     errors.push_back(name + ":" + position(e.source().begin) + ": " + std::string(e.description()));
     return nullptr;

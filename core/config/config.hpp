@@ -1,10 +1,9 @@
 // The site configuration (TOML). Parsed whole into an immutable Config; every problem is reported
 // at once as "file:line:col: dotted.path: why".
 #pragma once
-#include <sluice/model.hpp>
-
 #include <map>
 #include <memory>
+#include <sluice/model.hpp>
 #include <string>
 #include <vector>
 
@@ -18,18 +17,18 @@ namespace sluice {
 
 struct ControllerConfig {
   std::string listen = "tcp://127.0.0.1:6817";  // what sluicectld binds (CLI and node agents)
-  std::string address;          // what clients connect to; defaults to `listen`
+  std::string address;                          // what clients connect to; defaults to `listen`
   std::string state_dir = "/var/lib/sluice";
-  std::string log_file;         // empty: stderr
+  std::string log_file;  // empty: stderr
   std::string log_level = "info";
   // When a commit reaches the disk. "normal": before any reply, the commit is in the OS (safe
   // against a controller crash or kill -9; the last commits can be lost in a power failure).
   // "full": also fsync'd before the reply (safe against power loss; one fsync per loop iteration).
   std::string sync = "normal";
-  Time node_timeout = 30;       // seconds without a heartbeat before a node is DOWN
-  Time heartbeat_interval = 5;  // seconds between node agent heartbeats
-  Time kill_wait = 30;          // seconds between SIGTERM and SIGKILL
-  Time min_job_age = 300;       // seconds a finished job stays in memory (then sacct only)
+  Time node_timeout = 30;                      // seconds without a heartbeat before a node is DOWN
+  Time heartbeat_interval = 5;                 // seconds between node agent heartbeats
+  Time kill_wait = 30;                         // seconds between SIGTERM and SIGKILL
+  Time min_job_age = 300;                      // seconds a finished job stays in memory (then sacct only)
   std::vector<std::string> admins = {"root"};  // users (names) allowed to act on every job
   std::vector<std::string> plugin_dirs;        // searched in order; the build's dir is appended
 };
@@ -40,15 +39,15 @@ struct AgentConfig {
 };
 
 struct AuthConfig {
-  std::string type = "munge";   // "munge" | "peercred" (ipc-only, single machine)
-  std::string socket;           // munged socket; empty: libmunge's default
+  std::string type = "munge";  // "munge" | "peercred" (ipc-only, single machine)
+  std::string socket;          // munged socket; empty: libmunge's default
 };
 
 struct PluginConfig {
-  std::string point;     // "partition", "select", ...
-  std::string library;   // "select_gpu" (-> lib<name>.so in plugin_dirs) or a path
-  bool isolate = false;  // run in a child process (sluice-plugin-host)
-  int deadline_ms = 2000;  // isolated: longest wait for one decision before the host is restarted
+  std::string point;                           // "partition", "select", ...
+  std::string library;                         // "select_gpu" (-> lib<name>.so in plugin_dirs) or a path
+  bool isolate = false;                        // run in a child process (sluice-plugin-host)
+  int deadline_ms = 2000;                      // isolated: longest wait for one decision before the host is restarted
   std::shared_ptr<const toml::table> options;  // never null (empty table when absent)
   std::string options_path;                    // "plugins.select.options"
 };
@@ -59,8 +58,8 @@ struct Config {
   ControllerConfig controller;
   AgentConfig agent;
   AuthConfig auth;
-  std::vector<Node> nodes;            // expanded, in config order; live fields zero
-  std::vector<Partition> partitions;  // nodes expanded
+  std::vector<Node> nodes;                      // expanded, in config order; live fields zero
+  std::vector<Partition> partitions;            // nodes expanded
   std::map<std::string, PluginConfig> plugins;  // by point
   std::shared_ptr<const toml::table> doc;       // the parsed document (owns option tables)
 

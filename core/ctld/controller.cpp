@@ -1,8 +1,5 @@
 #include "core/ctld/controller.hpp"
 
-#include "core/util/hostlist.hpp"
-#include "core/util/text.hpp"
-
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
@@ -10,6 +7,9 @@
 
 #include <algorithm>
 #include <ctime>
+
+#include "core/util/hostlist.hpp"
+#include "core/util/text.hpp"
 
 namespace sluice {
 
@@ -195,11 +195,16 @@ void Controller::dispatch(const std::string& peer, zmq::message_t& frame, const 
         spdlog::warn("message {} from unknown node {}", msg->type, name);
         return;
       }
-      if (msg->type == "register") on_register(name, b);
-      else if (msg->type == "heartbeat") on_heartbeat(name, b);
-      else if (msg->type == "job_started") on_job_started(name, b);
-      else if (msg->type == "job_ended") on_job_ended(name, b);
-      else spdlog::warn("unknown node message type {} from {}", msg->type, name);
+      if (msg->type == "register")
+        on_register(name, b);
+      else if (msg->type == "heartbeat")
+        on_heartbeat(name, b);
+      else if (msg->type == "job_started")
+        on_job_started(name, b);
+      else if (msg->type == "job_ended")
+        on_job_ended(name, b);
+      else
+        spdlog::warn("unknown node message type {} from {}", msg->type, name);
       return;
     }
     Request r{peer, *who, false};
@@ -209,18 +214,30 @@ void Controller::dispatch(const std::string& peer, zmq::message_t& frame, const 
       r.admin = std::find(cfg_->controller.admins.begin(), cfg_->controller.admins.end(), uname) !=
                 cfg_->controller.admins.end();
     }
-    if (msg->type == "ping") reply(peer, {{"version", SLUICE_VERSION}, {"time", now()}});
-    else if (msg->type == "submit") on_submit(r, b);
-    else if (msg->type == "jobs") on_jobs(r, b);
-    else if (msg->type == "nodes") on_nodes(r, b);
-    else if (msg->type == "cancel") on_cancel(r, b);
-    else if (msg->type == "hold") on_hold(r, b, true);
-    else if (msg->type == "release") on_hold(r, b, false);
-    else if (msg->type == "update_node") on_update_node(r, b);
-    else if (msg->type == "acct") on_acct(r, b);
-    else if (msg->type == "reconfigure") on_reconfigure(r);
-    else if (msg->type == "whatif") on_whatif(r, b);
-    else reply_error(peer, "unknown request type " + msg->type);
+    if (msg->type == "ping")
+      reply(peer, {{"version", SLUICE_VERSION}, {"time", now()}});
+    else if (msg->type == "submit")
+      on_submit(r, b);
+    else if (msg->type == "jobs")
+      on_jobs(r, b);
+    else if (msg->type == "nodes")
+      on_nodes(r, b);
+    else if (msg->type == "cancel")
+      on_cancel(r, b);
+    else if (msg->type == "hold")
+      on_hold(r, b, true);
+    else if (msg->type == "release")
+      on_hold(r, b, false);
+    else if (msg->type == "update_node")
+      on_update_node(r, b);
+    else if (msg->type == "acct")
+      on_acct(r, b);
+    else if (msg->type == "reconfigure")
+      on_reconfigure(r);
+    else if (msg->type == "whatif")
+      on_whatif(r, b);
+    else
+      reply_error(peer, "unknown request type " + msg->type);
   } catch (const std::exception& e) {
     spdlog::warn("rejected {} message: {}", msg->type, e.what());
     reply_error(peer, std::string("malformed request: ") + e.what());
@@ -253,7 +270,8 @@ void Controller::on_submit(const Request& r, const Json& b) {
     if (!job(d.job) && !store_.get_job(d.job)) return reply_error(r.peer, "Job dependency problem");
   }
   j.id = next_id_++;
-  j.priority = static_cast<std::uint32_t>(std::max<std::int64_t>(1, 4294901760LL - static_cast<std::int64_t>(j.id)) & 0xffffffff);
+  j.priority = static_cast<std::uint32_t>(std::max<std::int64_t>(1, 4294901760LL - static_cast<std::int64_t>(j.id)) &
+                                          0xffffffff);
   if (j.spec.hold) {
     j.reason = "JobHeldUser";
     j.priority = 0;
@@ -277,8 +295,10 @@ void Controller::on_jobs(const Request& r, const Json& b) {
   if (auto ids = b.find("ids"); ids != b.end() && !ids->empty()) {
     for (const auto& idj : *ids) {
       auto id = idj.get<std::uint64_t>();
-      if (const Job* j = job(id)) arr.push_back(brief(*j));
-      else if (auto sj = store_.get_job(id)) arr.push_back(brief(*sj));
+      if (const Job* j = job(id))
+        arr.push_back(brief(*j));
+      else if (auto sj = store_.get_job(id))
+        arr.push_back(brief(*sj));
     }
   } else {
     for (const auto& [id, j] : jobs_) arr.push_back(brief(j));
@@ -371,8 +391,10 @@ void Controller::on_hold(const Request& r, const Json& b, bool hold) {
     } else {
       j->spec.hold = hold;
       j->reason = hold ? (r.who.uid == j->uid ? "JobHeldUser" : "JobHeldAdmin") : "None";
-      if (hold) j->priority = 0;
-      else j->priority = static_cast<std::uint32_t>(4294901760ULL - j->id);
+      if (hold)
+        j->priority = 0;
+      else
+        j->priority = static_cast<std::uint32_t>(4294901760ULL - j->id);
       touch(*j);
       results.push_back({{"id", id}});
     }
@@ -454,7 +476,8 @@ void Controller::reconfigure(std::vector<std::string>& errors) {
       if (j.state == JobState::Running || j.completing)
         for (const auto& a : j.alloc)
           if (!cfg->node(a.node))
-            errors.push_back(cfg->file + ": node " + a.node + " removed while job " + std::to_string(id) + " runs on it");
+            errors.push_back(cfg->file + ": node " + a.node + " removed while job " + std::to_string(id) +
+                             " runs on it");
   }
   if (!errors.empty()) {
     for (const auto& e : errors) spdlog::error("reconfigure refused: {}", e);
@@ -565,8 +588,10 @@ void Controller::on_job_ended(const std::string& name, const Json& b) {
   const int code = b.value("exit_code", 0), sig = b.value("signal", 0);
   if (j->state == JobState::Running) {
     JobState st = JobState::Completed;
-    if (b.value("timed_out", false)) st = JobState::Timeout;
-    else if (b.value("launch_failed", false) || code != 0 || sig != 0) st = JobState::Failed;
+    if (b.value("timed_out", false))
+      st = JobState::Timeout;
+    else if (b.value("launch_failed", false) || code != 0 || sig != 0)
+      st = JobState::Failed;
     end_job(*j, st, code, sig, true);
   } else if (j->completing) {
     j->exit_code = code;
@@ -823,8 +848,9 @@ void Controller::on_whatif(const Request& r, const Json& b) {
     const Job& j = jobs_.at(id);
     changes.push_back({{"id", id}, {"user", j.user}, {"name", j.spec.name}, {"now", was}, {"then", then}});
   }
-  reply(r.peer, {{"changes", changes}, {"pending", now_plan.size()}, {"config", cfg->file},
-                 {"plugins", candidate->describe()}});
+  reply(
+      r.peer,
+      {{"changes", changes}, {"pending", now_plan.size()}, {"config", cfg->file}, {"plugins", candidate->describe()}});
 }
 
 }  // namespace sluice

@@ -2,12 +2,6 @@
 // timers, run one coalesced scheduling pass if anything changed, commit state, then send replies
 // and launches (so nothing leaves before it is durable).
 #pragma once
-#include "core/config/config.hpp"
-#include "core/ctld/plugins.hpp"
-#include "core/ctld/store.hpp"
-#include "core/proto/auth.hpp"
-#include "core/proto/wire.hpp"
-
 #include <deque>
 #include <functional>
 #include <map>
@@ -16,6 +10,12 @@
 #include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
+
+#include "core/config/config.hpp"
+#include "core/ctld/plugins.hpp"
+#include "core/ctld/store.hpp"
+#include "core/proto/auth.hpp"
+#include "core/proto/wire.hpp"
 
 namespace sluice {
 
@@ -106,7 +106,7 @@ class Controller {
   std::vector<Partition> partitions_;
   std::map<std::uint64_t, Job> jobs_;  // active + recently finished, by id
   std::uint64_t next_id_ = 1;
-  std::uint64_t generation_ = 1;  // bumped whenever nodes or partitions may have changed
+  std::uint64_t generation_ = 1;                                // bumped whenever nodes or partitions may have changed
   std::unordered_map<std::string, std::string> node_instance_;  // node -> agent instance id
   std::deque<Outgoing> outbox_;
   std::vector<std::pair<std::string, std::uint64_t>> submit_replies_;  // answered after the pass

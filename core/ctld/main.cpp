@@ -1,14 +1,14 @@
 // sluicectld -f CONFIG [-D] [-L LOGFILE] [-v]: the controller.
-#include "core/config/config.hpp"
-#include "core/ctld/controller.hpp"
-#include "core/ctld/plugins.hpp"
-#include "core/util/daemon.hpp"
-
 #include <getopt.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <filesystem>
+
+#include "core/config/config.hpp"
+#include "core/ctld/controller.hpp"
+#include "core/ctld/plugins.hpp"
+#include "core/util/daemon.hpp"
 
 int main(int argc, char** argv) {
   std::string conf = sluice::default_config_path(), logfile;
@@ -21,9 +21,7 @@ int main(int argc, char** argv) {
       case 'L': logfile = optarg; break;
       case 'v': ++verbose; break;
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
-      default:
-        std::fprintf(stderr, "Usage: sluicectld [-f CONFIG] [-D] [-L LOGFILE] [-v]\n");
-        return c == 'h' ? 0 : 1;
+      default: std::fprintf(stderr, "Usage: sluicectld [-f CONFIG] [-D] [-L LOGFILE] [-v]\n"); return c == 'h' ? 0 : 1;
     }
   }
   std::vector<std::string> errors;

@@ -1,11 +1,11 @@
 #include "core/ctld/plugins.hpp"
 
-#include "core/config/config.hpp"
-#include "core/plugin/isolated.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+
+#include "core/config/config.hpp"
+#include "core/plugin/isolated.hpp"
 
 namespace sluice {
 
@@ -21,8 +21,10 @@ std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::s
     if (pc.isolate) {
       auto host = std::make_unique<PluginHost>(cfg, pc);
       if (!host->start(errors)) return;
-      if (pc.point == PartitionPolicy::kPoint) slot.proxy = std::make_unique<IsolatedPartition>(std::move(host));
-      else slot.proxy = std::make_unique<IsolatedSelect>(std::move(host));
+      if (pc.point == PartitionPolicy::kPoint)
+        slot.proxy = std::make_unique<IsolatedPartition>(std::move(host));
+      else
+        slot.proxy = std::make_unique<IsolatedSelect>(std::move(host));
       slot.where = "isolated:" + pc.library;
       return;
     }

@@ -1,14 +1,13 @@
 // Loads the configured plugin set with Boost.DLL and is the one place the core calls plugins:
 // every call is timed, exceptions are contained, and slow calls are logged.
 #pragma once
+#include <memory>
 #include <sluice/partition.hpp>
 #include <sluice/select.hpp>
-
-#include "core/plugin/loader.hpp"
-
-#include <memory>
 #include <string>
 #include <vector>
+
+#include "core/plugin/loader.hpp"
 
 namespace sluice {
 

@@ -1,11 +1,11 @@
 #include "core/ctld/store.hpp"
 
-#include "core/proto/wire.hpp"
-
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <stdexcept>
+
+#include "core/proto/wire.hpp"
 
 namespace sluice {
 
@@ -35,11 +35,13 @@ Store::Store(const std::string& dir, const std::string& sync) {
   exec("PRAGMA journal_mode=WAL");
   exec(sync == "full" ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA busy_timeout=5000");
-  exec("CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, uid INTEGER, state TEXT, submit INTEGER,"
-       " finished INTEGER, end_time INTEGER, data TEXT NOT NULL)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, uid INTEGER, state TEXT, submit INTEGER,"
+      " finished INTEGER, end_time INTEGER, data TEXT NOT NULL)");
   exec("CREATE INDEX IF NOT EXISTS jobs_active ON jobs(finished, end_time)");
-  exec("CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, drain INTEGER, down INTEGER, reason TEXT,"
-       " user TEXT, time INTEGER)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, drain INTEGER, down INTEGER, reason TEXT,"
+      " user TEXT, time INTEGER)");
   if (sqlite3_prepare_v2(db_,
                          "INSERT OR REPLACE INTO jobs (id, uid, state, submit, finished, end_time, data)"
                          " VALUES (?,?,?,?,?,?,?)",

@@ -1,11 +1,10 @@
 // Durable state in SQLite (WAL): every job row holds the job's JSON. Writes are queued during a loop
 // iteration and committed together (group commit) before any reply or launch leaves the controller.
 #pragma once
-#include <sluice/model.hpp>
-
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <sluice/model.hpp>
 #include <string>
 #include <vector>
 
@@ -23,7 +22,7 @@ struct NodeAdmin {
 struct AcctQuery {
   std::vector<std::uint64_t> ids;  // empty: any
   std::optional<std::uint32_t> uid;
-  Time since = 0;                  // submit_time >= since
+  Time since = 0;  // submit_time >= since
   std::size_t limit = 100000;
 };
 
@@ -44,7 +43,7 @@ class Store {
 
   void put(const Job& job);  // queued until commit()
   void put_node_admin(const std::string& node, const NodeAdmin& a);
-  std::size_t commit();      // one transaction for everything queued; returns rows written
+  std::size_t commit();  // one transaction for everything queued; returns rows written
 
  private:
   void exec(const char* sql);

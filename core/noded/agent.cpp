@@ -1,16 +1,9 @@
 #include "core/noded/agent.hpp"
 
-#include "core/plugin/loader.hpp"
-#include "core/util/hostlist.hpp"
-#include "core/util/net.hpp"
-#include "core/util/text.hpp"
-#include "core/util/timefmt.hpp"
-
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sluice/launch.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -26,6 +19,13 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sluice/launch.hpp>
+
+#include "core/plugin/loader.hpp"
+#include "core/util/hostlist.hpp"
+#include "core/util/net.hpp"
+#include "core/util/text.hpp"
+#include "core/util/timefmt.hpp"
 
 namespace sluice {
 
@@ -246,8 +246,10 @@ void Agent::run() {
       if (!(items[i + 2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) continue;
       auto it = tasks_.find(fds[i].first);
       if (it == tasks_.end()) continue;
-      if (fds[i].second == 0) pump(it->second, it->second.out_fd, "stdout");
-      else pump(it->second, it->second.err_fd, "stderr");
+      if (fds[i].second == 0)
+        pump(it->second, it->second.out_fd, "stdout");
+      else
+        pump(it->second, it->second.err_fd, "stderr");
     }
     if (items[1].revents & ZMQ_POLLIN) {
       signalfd_siginfo si{};
@@ -343,7 +345,9 @@ void Agent::launch(const Job& job, Time kill_wait) {
   kill_wait_ = kill_wait;
   if (seen_.count(job.id)) {  // a resent launch: confirm what we already did
     if (auto it = tasks_.find(job.id); it != tasks_.end())
-      send("job_started", {{"id", job.id}, {"instance", instance_}, {"stdout", it->second.job.stdout_path},
+      send("job_started", {{"id", job.id},
+                           {"instance", instance_},
+                           {"stdout", it->second.job.stdout_path},
                            {"stderr", it->second.job.stderr_path}});
     else if (auto u = unacked_.find(job.id); u != unacked_.end())
       send("job_ended", u->second);
@@ -428,7 +432,8 @@ void Agent::launch(const Job& job, Time kill_wait) {
   // Everything the child needs is prepared here: after vfork it shares our memory (and the
   // ZeroMQ threads keep running), so it may only make system calls -- no allocation -- until exec.
   ChildPlan plan;
-  if (program.find('/') != std::string::npos) plan.candidates.push_back(program);
+  if (program.find('/') != std::string::npos)
+    plan.candidates.push_back(program);
   else
     for (const auto& dir : split(search_path, ':')) plan.candidates.push_back(dir + "/" + program);
   plan.program = program;
@@ -476,8 +481,8 @@ void Agent::launch(const Job& job, Time kill_wait) {
   const std::uint64_t id = j.id;
   tasks_.emplace(id, std::move(t));
   Task& tr = tasks_.at(id);
-  send("job_started", {{"id", id}, {"instance", instance_}, {"stdout", tr.job.stdout_path},
-                       {"stderr", tr.job.stderr_path}});
+  send("job_started",
+       {{"id", id}, {"instance", instance_}, {"stdout", tr.job.stdout_path}, {"stderr", tr.job.stderr_path}});
   if (pid < 0 || n > 0) {
     std::string why = !refused.empty() ? refused
                       : pid < 0        ? std::string("fork: ") + std::strerror(errno)
@@ -604,8 +609,8 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
   int code = 0, sig = 0;
   if (WIFEXITED(t.status)) code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) sig = WTERMSIG(t.status);
-  Json end = {{"id", id}, {"exit_code", code}, {"signal", sig}, {"timed_out", t.timed_out},
-              {"launch_failed", launch_failed}};
+  Json end = {
+      {"id", id}, {"exit_code", code}, {"signal", sig}, {"timed_out", t.timed_out}, {"launch_failed", launch_failed}};
   if (t.io) {
     t.io->send(zmq::buffer(std::string("exit")), zmq::send_flags::sndmore);
     t.io->send(zmq::buffer(end.dump()), zmq::send_flags::dontwait);
@@ -623,8 +628,8 @@ void Agent::timers() {
     if (task.exited) continue;
     if (task.deadline && t >= task.deadline && !task.timed_out) {
       task.timed_out = true;
-      notice(task, "sluiced: error: *** JOB " + std::to_string(id) + " ON " + name_ + " CANCELLED AT " +
-                       format_iso(t) + " DUE TO TIME LIMIT ***\n");
+      notice(task, "sluiced: error: *** JOB " + std::to_string(id) + " ON " + name_ + " CANCELLED AT " + format_iso(t) +
+                       " DUE TO TIME LIMIT ***\n");
       ::kill(-task.pid, SIGCONT);
       ::kill(-task.pid, SIGTERM);
       task.kill_at = t + kill_wait_;

@@ -2,11 +2,6 @@
 // process group, as the job's user when run as root), enforces time limits and signals, streams
 // srun I/O, and reports every job's end until the controller acknowledges it.
 #pragma once
-#include "core/config/config.hpp"
-#include "core/plugin/loader.hpp"
-#include "core/proto/auth.hpp"
-#include "core/proto/wire.hpp"
-
 #include <sys/types.h>
 
 #include <map>
@@ -14,6 +9,11 @@
 #include <set>
 #include <string>
 #include <zmq.hpp>
+
+#include "core/config/config.hpp"
+#include "core/plugin/loader.hpp"
+#include "core/proto/auth.hpp"
+#include "core/proto/wire.hpp"
 
 namespace sluice {
 
@@ -27,13 +27,13 @@ class Agent {
   struct Task {
     Job job;
     pid_t pid = -1;
-    Time deadline = 0;   // time limit; 0: none
-    Time kill_at = 0;    // SIGKILL escalation; 0: none
+    Time deadline = 0;  // time limit; 0: none
+    Time kill_at = 0;   // SIGKILL escalation; 0: none
     bool timed_out = false;
     bool exited = false;
     int status = 0;
     Time exited_at = 0;
-    int out_fd = -1, err_fd = -1;  // srun: pipes from the job
+    int out_fd = -1, err_fd = -1;       // srun: pipes from the job
     std::unique_ptr<zmq::socket_t> io;  // srun: PUSH to the waiting srun
     std::string stderr_file;            // batch: where notices go
   };

@@ -1,14 +1,14 @@
 // sluiced -f CONFIG -N NODENAME [-D] [-L LOGFILE] [-v]: the node agent.
-#include "core/config/config.hpp"
-#include "core/noded/agent.hpp"
-#include "core/util/daemon.hpp"
-
 #include <getopt.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+
+#include "core/config/config.hpp"
+#include "core/noded/agent.hpp"
+#include "core/util/daemon.hpp"
 
 int main(int argc, char** argv) {
   std::string conf = sluice::default_config_path(), logfile, node;

@@ -1,9 +1,5 @@
 // sluice-plugin-host -f CONFIG -p POINT -e ENDPOINT: runs one plugin of CONFIG in its own process
 // and serves its decisions on ENDPOINT (started by sluicectld for `isolate = true`).
-#include "core/config/config.hpp"
-#include "core/plugin/isolated.hpp"
-#include "core/plugin/loader.hpp"
-
 #include <getopt.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -11,6 +7,10 @@
 #include <sys/prctl.h>
 
 #include <cstdio>
+
+#include "core/config/config.hpp"
+#include "core/plugin/isolated.hpp"
+#include "core/plugin/loader.hpp"
 
 int main(int argc, char** argv) {
   std::string conf, point, endpoint;
@@ -33,8 +33,10 @@ int main(int argc, char** argv) {
   const sluice::PluginConfig* pc = nullptr;
   if (cfg) {
     auto it = cfg->plugins.find(point);
-    if (it == cfg->plugins.end()) errors.push_back("plugins." + point + ": not configured");
-    else pc = &it->second;
+    if (it == cfg->plugins.end())
+      errors.push_back("plugins." + point + ": not configured");
+    else
+      pc = &it->second;
   }
   std::unique_ptr<sluice::LoadedPlugin> plugin;
   if (pc) plugin = sluice::load_plugin(*cfg, *pc, errors);

@@ -1,8 +1,5 @@
 #include "core/plugin/isolated.hpp"
 
-#include "core/config/config.hpp"
-#include "core/proto/wire.hpp"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +13,9 @@
 #include <filesystem>
 #include <zmq.hpp>
 
+#include "core/config/config.hpp"
+#include "core/proto/wire.hpp"
+
 namespace sluice {
 
 namespace {
@@ -28,8 +28,8 @@ std::string host_binary() {
   if (const char* env = std::getenv("SLUICE_PLUGIN_HOST"); env && *env) return env;
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  for (const auto& dir : {exe.parent_path(), exe.parent_path().parent_path() / "bin",
-                          exe.parent_path().parent_path() / "libexec"}) {
+  for (const auto& dir :
+       {exe.parent_path(), exe.parent_path().parent_path() / "bin", exe.parent_path().parent_path() / "libexec"}) {
     auto p = dir / "sluice-plugin-host";
     if (std::filesystem::exists(p, ec)) return p.string();
   }
@@ -75,9 +75,9 @@ bool PluginHost::alive() {
   int st = 0;
   pid_t r = waitpid(pid_, &st, WNOHANG);
   if (r == 0) return true;
-  spdlog::error("plugin host {} (pid {}) died: {}", name_, pid_,
-                WIFSIGNALED(st) ? std::string("signal ") + strsignal(WTERMSIG(st))
-                                : "exit " + std::to_string(WEXITSTATUS(st)));
+  spdlog::error(
+      "plugin host {} (pid {}) died: {}", name_, pid_,
+      WIFSIGNALED(st) ? std::string("signal ") + strsignal(WTERMSIG(st)) : "exit " + std::to_string(WEXITSTATUS(st)));
   pid_ = -1;
   sock_.reset();
   sent_generation_ = 0;
@@ -127,7 +127,8 @@ bool PluginHost::start(std::vector<std::string>& errors) {
     std::size_t pos = 0;
     for (std::size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1)
       errors.push_back(text.substr(pos, nl - pos));
-    if (errors.empty() || text.empty()) errors.push_back("plugins." + point_ + ": isolated host " + bin + " did not start");
+    if (errors.empty() || text.empty())
+      errors.push_back("plugins." + point_ + ": isolated host " + bin + " did not start");
     stop();
     return false;
   }
@@ -177,8 +178,9 @@ std::optional<Json> PluginHost::call(Json request, std::string* error) {
     }
     if (!alive() || steady_now() > deadline) {
       const bool crashed = pid_ <= 0;
-      if (error) *error = "plugin host " + name_ + (crashed ? " crashed" : " missed its deadline of " +
-                                                                             std::to_string(deadline_ms_) + " ms");
+      if (error)
+        *error = "plugin host " + name_ +
+                 (crashed ? " crashed" : " missed its deadline of " + std::to_string(deadline_ms_) + " ms");
       if (!crashed) spdlog::error("plugin host {} missed its {} ms deadline: restarting it", name_, deadline_ms_);
       stop();
       next_start_ = steady_now() + backoff_s_;

@@ -4,14 +4,13 @@
 // misses its per-call deadline is killed and restarted with exponential backoff; meanwhile every
 // call answers Status::error, which the core turns into a safe fallback (reason PluginError).
 #pragma once
-#include <sluice/partition.hpp>
-#include <sluice/select.hpp>
-
 #include <sys/types.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sluice/partition.hpp>
+#include <sluice/select.hpp>
 #include <string>
 #include <vector>
 

@@ -1,21 +1,21 @@
 #include "core/plugin/loader.hpp"
 
-#include "core/config/config.hpp"
-
 #include <dlfcn.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
 #include <sluice/export.hpp>
 #include <sluice/launch.hpp>
 #include <sluice/partition.hpp>
 #include <sluice/preempt.hpp>
 #include <sluice/requeue.hpp>
 #include <sluice/select.hpp>
-#include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <ctime>
-#include <filesystem>
-#include <toml++/toml.h>
+#include "core/config/config.hpp"
 
 namespace sluice {
 
@@ -40,8 +40,8 @@ Context make_context(const std::string& plugin_name, const std::string& config_f
   ctx.config_file = config_file;
   ctx.now = [] { return static_cast<Time>(::time(nullptr)); };
   ctx.log = [logger = "plugin." + plugin_name](LogLevel lvl, std::string_view msg) {
-    static constexpr spdlog::level::level_enum k[] = {spdlog::level::debug, spdlog::level::info,
-                                                      spdlog::level::warn, spdlog::level::err};
+    static constexpr spdlog::level::level_enum k[] = {spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+                                                      spdlog::level::err};
     spdlog::log(k[static_cast<int>(lvl)], "{}: {}", logger, msg);
   };
   return ctx;
@@ -72,8 +72,8 @@ std::string find_library(const Config& cfg, const std::string& lib) {
   return {};
 }
 
-// A root-run controller loads only what root alone can change. A root-owned directory with the sticky bit (like /tmp) is safe: others may add entries to it but
-// cannot rename or replace root's.
+// A root-run controller loads only what root alone can change. A root-owned directory with the sticky bit (like /tmp)
+// is safe: others may add entries to it but cannot rename or replace root's.
 std::string unsafe_permissions(const std::string& path) {
   if (geteuid() != 0) return {};
   const fs::path file = fs::absolute(path);

@@ -1,11 +1,9 @@
 // Finds, loads, ABI-checks, creates and configures one plugin (Boost.DLL). Used by the controller
 // and the node agent. Every refusal names the file and the reason.
 #pragma once
-#include <sluice/plugin.hpp>
-
 #include <boost/dll/shared_library.hpp>
-
 #include <memory>
+#include <sluice/plugin.hpp>
 #include <string>
 #include <vector>
 

@@ -1,7 +1,5 @@
 #include "core/proto/auth.hpp"
 
-#include "core/config/config.hpp"
-
 #include <grp.h>
 #include <munge.h>
 #include <pwd.h>
@@ -9,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "core/config/config.hpp"
 
 namespace sluice {
 namespace {

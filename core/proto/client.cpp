@@ -1,10 +1,10 @@
 #include "core/proto/client.hpp"
 
+#include <cstdlib>
+
 #include "core/config/config.hpp"
 #include "core/proto/auth.hpp"
 #include "core/proto/zmtp.hpp"
-
-#include <cstdlib>
 
 namespace sluice {
 

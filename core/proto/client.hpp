@@ -1,11 +1,11 @@
 // Request/reply to the controller from the CLI: one ZMTP connection (core/proto/zmtp), bounded
 // waits, no hangs, and no libzmq (so commands start fast).
 #pragma once
-#include "core/proto/wire.hpp"
-
 #include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "core/proto/wire.hpp"
 
 namespace sluice {
 

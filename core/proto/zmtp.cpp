@@ -150,8 +150,7 @@ std::string ready_error(std::string_view props, std::string_view own_type) {
     const std::size_t n = static_cast<unsigned char>(props[0]);
     if (n == 0 || props.size() < 5 + n || get_be(props.substr(1 + n), 4) > props.size() - 5 - n)
       return "malformed READY command";
-    const std::string_view name = props.substr(1, n),
-                           value = props.substr(5 + n, get_be(props.substr(1 + n), 4));
+    const std::string_view name = props.substr(1, n), value = props.substr(5 + n, get_be(props.substr(1 + n), 4));
     if (std::ranges::equal(name, std::string_view("socket-type"), {},
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); }))
       peer_type = value;
@@ -205,8 +204,7 @@ int dial(const std::string& endpoint, Deadline deadline, std::string* why) {
     path.copy(sa.sun_path, path.size());
     const bool abstract = path[0] == '@';
     if (abstract) sa.sun_path[0] = '\0';
-    const auto len =
-        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
+    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
     return dial_addr(reinterpret_cast<const sockaddr*>(&sa), len, deadline, why);
   }
   const std::string host_port = endpoint.starts_with("tcp://") ? endpoint.substr(6) : "";
@@ -252,8 +250,8 @@ Stream::Fd::~Fd() {
   if (fd >= 0) ::close(fd);
 }
 
-std::optional<Stream> Stream::connect(const std::string& endpoint, std::string_view socket_type,
-                                      int timeout_ms, std::string* error, std::string_view identity) {
+std::optional<Stream> Stream::connect(const std::string& endpoint, std::string_view socket_type, int timeout_ms,
+                                      std::string* error, std::string_view identity) {
   const Deadline deadline = deadline_after(timeout_ms);
   std::string why;
   int fd = -1;
@@ -295,8 +293,7 @@ bool Stream::handshake(std::string_view socket_type, std::string_view identity, 
   const std::optional<Frame> f = read_frame(deadline);
   if (!f) return false;
   std::string_view name, data;
-  if (!(f->flags & kCommand) || !split_command(f->body, &name, &data))
-    return fail("expected a READY command");
+  if (!(f->flags & kCommand) || !split_command(f->body, &name, &data)) return fail("expected a READY command");
   if (name == "ERROR") {
     return fail("peer refused: " +
                 std::string(data.empty() ? "" : data.substr(1, static_cast<unsigned char>(data[0]))));
@@ -309,8 +306,7 @@ bool Stream::handshake(std::string_view socket_type, std::string_view identity, 
 // Reads until `n` unparsed bytes are buffered, and no further.
 bool Stream::fill(std::size_t n, Deadline deadline) {
   while (in_.size() - pos_ < n) {
-    if (const int rc = wait_fd(fd(), POLLIN, deadline); rc <= 0)
-      return fail(rc == 0 ? "timed out" : errno_text(errno));
+    if (const int rc = wait_fd(fd(), POLLIN, deadline); rc <= 0) return fail(rc == 0 ? "timed out" : errno_text(errno));
     if (std::string why = read_raw(n - (in_.size() - pos_)); !why.empty()) return fail(why);
   }
   return true;
@@ -428,8 +424,7 @@ bool Stream::send(const std::vector<std::string>& frames, int timeout_ms) {
   if (frames.empty()) fail("cannot send a message without frames");
   if (!error_.empty()) return false;
   std::string out;
-  for (std::size_t i = 0; i < frames.size(); ++i)
-    append_frame(&out, frames[i], i + 1 < frames.size() ? kMore : 0);
+  for (std::size_t i = 0; i < frames.size(); ++i) append_frame(&out, frames[i], i + 1 < frames.size() ? kMore : 0);
   return write_all(out, deadline_after(timeout_ms));
 }
 

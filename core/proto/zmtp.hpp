@@ -30,8 +30,8 @@ class Stream {
   // a ROUTER sees; at most 255 bytes). One deadline covers connect and handshake; a negative
   // timeout waits forever (name resolution is not bounded by it). On failure sets *error
   // ("tcp://127.0.0.1:7000: connection refused") when error is not null.
-  static std::optional<Stream> connect(const std::string& endpoint, std::string_view socket_type,
-                                       int timeout_ms, std::string* error, std::string_view identity = {});
+  static std::optional<Stream> connect(const std::string& endpoint, std::string_view socket_type, int timeout_ms,
+                                       std::string* error, std::string_view identity = {});
   // Server side: takes ownership of an accepted `fd` (closed on failure) and handshakes announcing
   // `socket_type` ("PULL"). Reads nothing beyond the handshake, so the fd can go straight into poll().
   static std::optional<Stream> handshake_accepted(int fd, std::string_view socket_type, int timeout_ms,

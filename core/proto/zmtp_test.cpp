@@ -31,8 +31,7 @@ std::string blob(std::size_t n) {
 // drive both sides in turn.
 class ZmqPeer {
  public:
-  ZmqPeer(zmq::socket_type type, const std::string& bind, int heartbeat_ms = 0)
-      : bind_(bind), sock_(ctx_, type) {
+  ZmqPeer(zmq::socket_type type, const std::string& bind, int heartbeat_ms = 0) : bind_(bind), sock_(ctx_, type) {
     sock_.set(zmq::sockopt::linger, 0);
     sock_.set(zmq::sockopt::rcvtimeo, 5000);
     sock_.set(zmq::sockopt::heartbeat_ivl, heartbeat_ms);
@@ -84,14 +83,13 @@ TEST_P(OverEndpoint, DealerTalksToARealRouter) {
   EXPECT_EQ(s->recv(2000), Frames{"reply"}) << s->error();
 }
 
-INSTANTIATE_TEST_SUITE_P(Zmtp, OverEndpoint,
-                         ::testing::Values(EndpointCase{"tcp", "tcp://127.0.0.1:*"},
-                                           EndpointCase{"tcp_by_name", "tcp://127.0.0.1:*", "localhost"},
-                                           EndpointCase{"ipc", "ipc://" + ::testing::TempDir() + "zmtp-" +
-                                                                   std::to_string(getpid())},
-                                           EndpointCase{"ipc_abstract",
-                                                        "ipc://@sluice-zmtp-" + std::to_string(getpid())}),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Zmtp, OverEndpoint,
+    ::testing::Values(EndpointCase{"tcp", "tcp://127.0.0.1:*"},
+                      EndpointCase{"tcp_by_name", "tcp://127.0.0.1:*", "localhost"},
+                      EndpointCase{"ipc", "ipc://" + ::testing::TempDir() + "zmtp-" + std::to_string(getpid())},
+                      EndpointCase{"ipc_abstract", "ipc://@sluice-zmtp-" + std::to_string(getpid())}),
+    [](const auto& info) { return info.param.name; });
 
 TEST(Zmtp, RouterSeesOurRoutingId) {
   ZmqPeer router(zmq::socket_type::router, "tcp://127.0.0.1:*");
@@ -162,8 +160,7 @@ TEST(Zmtp, PullTakesPushedMessagesInAPollLoop) {
   push.set(zmq::sockopt::linger, 5000);
   push.connect("tcp://127.0.0.1:" + std::to_string(port));
   std::vector<Frames> sent;
-  for (int i = 0; i < 50; ++i)
-    sent.push_back({"stdout", std::string("a\0b\xff\xfe\xc3(", 7) + std::to_string(i)});
+  for (int i = 0; i < 50; ++i) sent.push_back({"stdout", std::string("a\0b\xff\xfe\xc3(", 7) + std::to_string(i)});
   sent.push_back({"stderr", blob(1 << 20)});
   sent.push_back({"exit", "{}", ""});
   for (const Frames& m : sent) {
@@ -240,8 +237,7 @@ TEST_P(ConnectFails, FastWithAReason) {
   ASSERT_GE(fd, 0) << error;
   ::close(fd);
   std::string endpoint = GetParam().endpoint;
-  if (auto at = endpoint.find("{port}"); at != std::string::npos)
-    endpoint.replace(at, 6, std::to_string(port));
+  if (auto at = endpoint.find("{port}"); at != std::string::npos) endpoint.replace(at, 6, std::to_string(port));
   const auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(Stream::connect(endpoint, GetParam().socket_type, 5000, &error, GetParam().identity));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
@@ -253,12 +249,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ConnectFailCase{"refused", "tcp://127.0.0.1:{port}", "connection refused"},
         ConnectFailCase{"no_socket_file", "ipc:///nonexistent/zmtp.sock", "no such file or directory"},
-        ConnectFailCase{"bad_scheme", "udp://127.0.0.1:1",
-                        "bad endpoint (expected tcp://host:port or ipc://path)"},
-        ConnectFailCase{"no_port", "tcp://127.0.0.1",
-                        "bad endpoint (expected tcp://host:port or ipc://path)"},
-        ConnectFailCase{"bad_port", "tcp://127.0.0.1:65536",
-                        "bad endpoint (expected tcp://host:port or ipc://path)"},
+        ConnectFailCase{"bad_scheme", "udp://127.0.0.1:1", "bad endpoint (expected tcp://host:port or ipc://path)"},
+        ConnectFailCase{"no_port", "tcp://127.0.0.1", "bad endpoint (expected tcp://host:port or ipc://path)"},
+        ConnectFailCase{"bad_port", "tcp://127.0.0.1:65536", "bad endpoint (expected tcp://host:port or ipc://path)"},
         ConnectFailCase{"unknown_type", "tcp://127.0.0.1:{port}", "unknown socket type DEALR", "DEALR"},
         ConnectFailCase{"long_identity", "tcp://127.0.0.1:{port}", "identity longer than 255 bytes", "DEALER",
                         std::string(256, 'x')}),
@@ -278,8 +271,8 @@ std::string command(std::string_view name, std::string_view data) {
   return std::string{'\x04', static_cast<char>(body.size())} + body;
 }
 std::string property(std::string_view name, std::string_view value) {
-  return static_cast<char>(name.size()) + std::string(name) +
-         std::string{0, 0, 0, static_cast<char>(value.size())} + std::string(value);
+  return static_cast<char>(name.size()) + std::string(name) + std::string{0, 0, 0, static_cast<char>(value.size())} +
+         std::string(value);
 }
 std::string long_header(char flags, std::uint64_t size) {
   std::string h(1, flags);
@@ -359,11 +352,9 @@ INSTANTIATE_TEST_SUITE_P(
     Zmtp, HostilePeer,
     ::testing::Values(
         HostileCase{"http", "HTTP/1.1 400 Bad Request\r\n\r\n", "not a ZMTP peer (bad greeting signature)"},
-        HostileCase{"bad_signature_end", greeting().replace(9, 1, "\x01"),
-                    "not a ZMTP peer (bad greeting signature)"},
+        HostileCase{"bad_signature_end", greeting().replace(9, 1, "\x01"), "not a ZMTP peer (bad greeting signature)"},
         HostileCase{"zmtp2", greeting(1), "unsupported ZMTP version 1 (need 3)"},
-        HostileCase{"curve", greeting(3, "CURVE"),
-                    "peer wants the CURVE security mechanism, only NULL is supported"},
+        HostileCase{"curve", greeting(3, "CURVE"), "peer wants the CURVE security mechanism, only NULL is supported"},
         HostileCase{"silent", "", "timed out", true, true},
         HostileCase{"half_greeting", greeting().substr(0, 10), "timed out", true, true},
         HostileCase{"closes_in_greeting", greeting().substr(0, 30), "connection closed by peer"},
@@ -373,8 +364,7 @@ INSTANTIATE_TEST_SUITE_P(
                                              5),
                     "expected a READY command"},
         HostileCase{"error", greeting() + command("ERROR", "\x07go away"), "peer refused: go away"},
-        HostileCase{"other_command", greeting() + command("HELLO", ""),
-                    "expected a READY command, got HELLO"},
+        HostileCase{"other_command", greeting() + command("HELLO", ""), "expected a READY command, got HELLO"},
         HostileCase{"no_socket_type", greeting() + command("READY", property("Identity", "x")),
                     "peer's READY has no Socket-Type"},
         HostileCase{"incompatible", greeting() + command("READY", property("Socket-Type", "PUB")),
@@ -383,23 +373,19 @@ INSTANTIATE_TEST_SUITE_P(
                     greeting() + command("READY", property("Socket-Type", "ROUTER").substr(0, 16)),
                     "malformed READY command"},
         HostileCase{"bad_flags", greeting() + std::string("\x80\x00", 2), "invalid frame flags 128"},
-        HostileCase{"huge_ready", greeting() + long_header('\x06', 1ull << 40),
-                    "message exceeds the 16 MiB limit"},
-        HostileCase{"huge_frame", kRouterHello + long_header('\x02', 17 << 20),
-                    "message exceeds the 16 MiB limit", false},
-        HostileCase{
-            "huge_message",
-            kRouterHello + long_header('\x03', 10 << 20) + blob(10 << 20) + long_header('\x02', 7 << 20),
-            "message exceeds the 16 MiB limit", false},
-        HostileCase{"too_many_frames", kRouterHello + many_frames(1025), "message has more than 1024 frames",
+        HostileCase{"huge_ready", greeting() + long_header('\x06', 1ull << 40), "message exceeds the 16 MiB limit"},
+        HostileCase{"huge_frame", kRouterHello + long_header('\x02', 17 << 20), "message exceeds the 16 MiB limit",
                     false},
+        HostileCase{"huge_message",
+                    kRouterHello + long_header('\x03', 10 << 20) + blob(10 << 20) + long_header('\x02', 7 << 20),
+                    "message exceeds the 16 MiB limit", false},
+        HostileCase{"too_many_frames", kRouterHello + many_frames(1025), "message has more than 1024 frames", false},
         HostileCase{"truncated",
                     kRouterHello + std::string("\x00\x05"
                                                "ab",
                                                4),
                     "connection closed by peer", false},
-        HostileCase{"bad_flags_later", kRouterHello + std::string("\x40\x00", 2), "invalid frame flags 64",
-                    false}),
+        HostileCase{"bad_flags_later", kRouterHello + std::string("\x40\x00", 2), "invalid frame flags 64", false}),
     [](const auto& info) { return info.param.name; });
 
 TEST(Zmtp, AcceptsManyFramesUpToTheLimit) {

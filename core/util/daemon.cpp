@@ -16,19 +16,18 @@ namespace {
 int ready_fd = -1;
 }
 
-bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level,
-                  int verbose, const std::string& pidfile) {
+bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level, int verbose,
+                  const std::string& pidfile) {
   try {
-    auto logger = logfile.empty() ? spdlog::stderr_logger_mt(name)
-                                  : spdlog::basic_logger_mt(name, logfile, /*truncate=*/false);
+    auto logger =
+        logfile.empty() ? spdlog::stderr_logger_mt(name) : spdlog::basic_logger_mt(name, logfile, /*truncate=*/false);
     spdlog::set_default_logger(logger);
   } catch (const spdlog::spdlog_ex& e) {
     std::fprintf(stderr, "%s: error: cannot open log %s: %s\n", name, logfile.c_str(), e.what());
     return false;
   }
   auto lvl = spdlog::level::from_str(level);
-  for (int i = 0; i < verbose && lvl > spdlog::level::trace; ++i)
-    lvl = static_cast<spdlog::level::level_enum>(lvl - 1);
+  for (int i = 0; i < verbose && lvl > spdlog::level::trace; ++i) lvl = static_cast<spdlog::level::level_enum>(lvl - 1);
   spdlog::set_level(lvl);
   spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] %l: %v");
   spdlog::flush_on(spdlog::level::debug);
@@ -53,8 +52,10 @@ bool start_daemon(const char* name, bool foreground, const std::string& logfile,
     char buf[4096];
     for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) msg.append(buf, static_cast<size_t>(n));
     if (msg == "1") _exit(0);
-    if (msg.size() > 1) std::fprintf(stderr, "%s", msg.c_str() + 1);
-    else std::fprintf(stderr, "%s: error: failed to start (see log %s)\n", name, logfile.c_str());
+    if (msg.size() > 1)
+      std::fprintf(stderr, "%s", msg.c_str() + 1);
+    else
+      std::fprintf(stderr, "%s: error: failed to start (see log %s)\n", name, logfile.c_str());
     _exit(1);
   }
   close(fds[0]);

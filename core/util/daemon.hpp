@@ -8,8 +8,8 @@ namespace sluice {
 // `foreground`, forks into the background; the parent exits once daemon_ready() is called in the
 // child (or with status 1 if the child dies first). Writes the daemon's pid to `pidfile` when
 // given. Returns false on a set-up error (printed).
-bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level,
-                  int verbose, const std::string& pidfile);
+bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level, int verbose,
+                  const std::string& pidfile);
 void daemon_ready();
 // Start-up failed after start_daemon: the waiting parent prints `why` and exits 1.
 void daemon_failed(const std::string& why);

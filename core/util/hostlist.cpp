@@ -109,8 +109,7 @@ std::string compress_hostlist(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     if (name.empty() || !seen.insert(name).second) continue;
     const std::size_t cut = name.find_last_not_of("0123456789") + 1;  // npos + 1 == 0: all digits
-    const auto value =
-        name.size() - cut <= kMaxDigits ? parse_uint(std::string_view(name).substr(cut)) : std::nullopt;
+    const auto value = name.size() - cut <= kMaxDigits ? parse_uint(std::string_view(name).substr(cut)) : std::nullopt;
     const std::string prefix = value ? name.substr(0, cut) : name;
     const auto [it, added] = index.try_emplace({prefix, value.has_value()}, groups.size());
     if (added) groups.push_back({prefix, {}});
@@ -134,8 +133,8 @@ std::string compress_hostlist(const std::vector<std::string>& names) {
     std::multimap<std::uint64_t, std::size_t> open;  // next value of a run -> its index
     for (const Num& n : g.nums) {
       const auto [b, e] = open.equal_range(n.value);
-      const auto it = std::find_if(
-          b, e, [&](const auto& kv) { return padded(n.value, ranges[kv.second].width) == n.digits; });
+      const auto it =
+          std::find_if(b, e, [&](const auto& kv) { return padded(n.value, ranges[kv.second].width) == n.digits; });
       const std::size_t r = it == e ? ranges.size() : it->second;
       if (it == e) {
         ranges.push_back({n.value, n.value, n.digits.size()});

@@ -15,7 +15,8 @@ std::string local_address_toward(const std::string& controller) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_DGRAM;
-  if (colon == std::string::npos || getaddrinfo(hp.substr(0, colon).c_str(), hp.substr(colon + 1).c_str(), &hints, &res))
+  if (colon == std::string::npos ||
+      getaddrinfo(hp.substr(0, colon).c_str(), hp.substr(colon + 1).c_str(), &hints, &res))
     return "127.0.0.1";
   std::string out = "127.0.0.1";
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -122,9 +122,7 @@ std::optional<GresRequest> parse_gres(std::string_view s, std::string* error) {
   };
   // Types such as "a10", "tesla_v100" or the MIG profile "1g.5gb".
   const auto valid_type = [](std::string_view t) {
-    const auto type_char = [](unsigned char c) {
-      return std::isalnum(c) || c == '_' || c == '-' || c == '.';
-    };
+    const auto type_char = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; };
     return !t.empty() && std::isalnum(static_cast<unsigned char>(t[0])) && std::ranges::all_of(t, type_char);
   };
   const std::vector<std::string> f = split(s, ':', true);
@@ -176,34 +174,18 @@ std::string expand_output_pattern(std::string_view pattern, const PatternVars& v
       out += pattern.substr(i);
       break;
     }
-    const std::size_t width =
-        std::min(parse_uint(pattern.substr(i + 1, spec - i - 1)).value_or(0), kMaxWidth);
+    const std::size_t width = std::min(parse_uint(pattern.substr(i + 1, spec - i - 1)).value_or(0), kMaxWidth);
     switch (pattern[spec]) {
-      case '%':
-        out += '%';
-        break;
+      case '%': out += '%'; break;
       case 'j':
-      case 'A':
-        out += padded(v.job_id, width);
-        break;
+      case 'A': out += padded(v.job_id, width); break;
       case 'n':
-      case 't':
-        out += padded(0, width);
-        break;
-      case 'a':
-        out += padded(4294967294U, width);
-        break;
-      case 'x':
-        out += v.job_name;
-        break;
-      case 'u':
-        out += v.user;
-        break;
-      case 'N':
-        out += v.node;
-        break;
-      default:
-        out += pattern.substr(i, spec - i + 1);  // unknown escape: left as written
+      case 't': out += padded(0, width); break;
+      case 'a': out += padded(4294967294U, width); break;
+      case 'x': out += v.job_name; break;
+      case 'u': out += v.user; break;
+      case 'N': out += v.node; break;
+      default: out += pattern.substr(i, spec - i + 1);  // unknown escape: left as written
     }
     i = spec;
   }

@@ -296,9 +296,7 @@ INSTANTIATE_TEST_SUITE_P(
         {"IndentedCommandStops", "#SBATCH -n 1\n  srun x\n#SBATCH -n 2\n", {"-n", "1"}},
         {"TabSeparator", "#SBATCH\t--mem=4G\n", {"--mem=4G"}},
         {"BareMagic", "#SBATCH\n#SBATCH -c 2\n", {"-c", "2"}},
-        {"QuotedValue",
-         "#SBATCH --job-name=\"my job\" -o 'out %j.txt'\n",
-         {"--job-name=my job", "-o", "out %j.txt"}},
+        {"QuotedValue", "#SBATCH --job-name=\"my job\" -o 'out %j.txt'\n", {"--job-name=my job", "-o", "out %j.txt"}},
         {"QuotedHashKept", "#SBATCH -J \"#1\" --comment='a # b'\n", {"-J", "#1", "--comment=a # b"}},
         {"HashInsideWordKept", "#SBATCH --comment=run#3\n", {"--comment=run#3"}},
         {"CommentAfterTab", "#SBATCH -c 2\t#four?\n", {"-c", "2"}},
@@ -317,8 +315,7 @@ struct PatternCase {
 class OutputPattern : public testing::TestWithParam<PatternCase> {};
 
 TEST_P(OutputPattern, Expands) {
-  const PatternVars v{
-      .job_id = 42, .job_name = "train", .user = "alice", .node = "n01", .workdir = "/home/alice"};
+  const PatternVars v{.job_id = 42, .job_name = "train", .user = "alice", .node = "n01", .workdir = "/home/alice"};
   EXPECT_EQ(expand_output_pattern(GetParam().pattern, v), GetParam().want);
 }
 

@@ -17,9 +17,7 @@ std::string printf_str(const char* fmt, Args... args) {
 }
 
 // Slurm's words for the negative markers of a duration.
-const char* marker(Time secs) {
-  return secs == kUnlimited ? "UNLIMITED" : secs == kNoValue ? "NOT_SET" : "INVALID";
-}
+const char* marker(Time secs) { return secs == kUnlimited ? "UNLIMITED" : secs == kNoValue ? "NOT_SET" : "INVALID"; }
 
 // "D-HH:MM:SS" from one day; below, "HH:MM:SS" when `fixed` (scontrol), else "H:MM:SS" from one hour
 // and "M:SS" below it (squeue, sinfo).
@@ -84,8 +82,8 @@ std::string format_ctime(Time t) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const std::tm tm = local(t);
-  return printf_str("%s %s %2d %02d:%02d:%02d %d", kDays[tm.tm_wday], kMonths[tm.tm_mon], tm.tm_mday,
-                    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+  return printf_str("%s %s %2d %02d:%02d:%02d %d", kDays[tm.tm_wday], kMonths[tm.tm_mon], tm.tm_mday, tm.tm_hour,
+                    tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 }
 
 }  // namespace sluice

@@ -1,8 +1,7 @@
 // Slurm time syntax: parsing time limits and printing durations and timestamps as Slurm does.
 #pragma once
-#include <sluice/model.hpp>
-
 #include <optional>
+#include <sluice/model.hpp>
 #include <string>
 #include <string_view>
 

@@ -6,13 +6,13 @@
 //   enforce_limits = true   reject at submission a job that breaks a partition limit (time, node
 //                           count, GPUs). false: accept it and keep it pending with a reason
 //                           such as PartitionTimeLimit (Slurm's EnforcePartLimits=NO).
-#include <sluice/export.hpp>
-#include <sluice/options.hpp>
-#include <sluice/partition.hpp>
+#include <grp.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <grp.h>
+#include <sluice/export.hpp>
+#include <sluice/options.hpp>
+#include <sluice/partition.hpp>
 #include <string>
 #include <vector>
 
@@ -62,7 +62,8 @@ class PartitionPlugin final : public PartitionPolicy {
   }
 
   Status admit(Job& job, const ClusterView& cluster) override {
-    const Partition* p = job.spec.partition.empty() ? cluster.default_partition() : cluster.partition(job.spec.partition);
+    const Partition* p =
+        job.spec.partition.empty() ? cluster.default_partition() : cluster.partition(job.spec.partition);
     if (!p) return Status::reject("Invalid partition name specified");
     job.spec.partition = p->name;
     if (!p->allow_users.empty() && !member(p->allow_users, job.user) &&
@@ -70,7 +71,8 @@ class PartitionPlugin final : public PartitionPolicy {
       return Status::reject("Access/permission denied");
     if (p->allow_users.empty() && !p->allow_groups.empty() && !in_groups(job, p->allow_groups))
       return Status::reject("User's group not permitted to use this partition");
-    if (job.spec.time_limit == kNoValue) job.spec.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
+    if (job.spec.time_limit == kNoValue)
+      job.spec.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
     if (enforce_) {
       const std::string why = over_limit(job, *p);
       if (why == "PartitionTimeLimit")

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-
 #include <sluice/options.hpp>
 #include <sluice/partition.hpp>
 

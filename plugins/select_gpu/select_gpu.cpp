@@ -8,12 +8,11 @@
 // Options ([plugins.select.options]):
 //   strategy = "pack"    "pack": fill the busiest node that fits first (keeps whole nodes free
 //                        for big jobs); "spread": the least busy node first.
+#include <algorithm>
+#include <cstdint>
 #include <sluice/export.hpp>
 #include <sluice/options.hpp>
 #include <sluice/select.hpp>
-
-#include <algorithm>
-#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>

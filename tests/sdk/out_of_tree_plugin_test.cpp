@@ -1,18 +1,18 @@
 // The example plugin built out of tree against the installed SDK ($SLUICE_EXAMPLE_PLUGIN, set by
 // out_of_tree.cmake), loaded through the daemons' loader with the example's own config.
-#include "core/config/config.hpp"
-#include "core/plugin/loader.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sluice/partition.hpp>
-#include <sluice/testkit.hpp>
 
 #include <cstdlib>
 #include <fstream>
+#include <sluice/partition.hpp>
+#include <sluice/testkit.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "core/config/config.hpp"
+#include "core/plugin/loader.hpp"
 
 namespace sluice {
 namespace {

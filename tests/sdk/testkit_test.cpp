@@ -1,10 +1,10 @@
 // The plugin test kit (sdk/include/sluice/testkit.hpp); load() and configure() drive the example plugin.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <sluice/partition.hpp>
 #include <sluice/select.hpp>
 #include <sluice/testkit.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <vector>

@@ -4,12 +4,11 @@
 //
 // Options ([plugins.partition.options]):
 //   max_gpus   required, integer >= 0: the most GPUs one job may use (0: CPU jobs only).
+#include <algorithm>
+#include <cstdint>
 #include <sluice/export.hpp>
 #include <sluice/options.hpp>
 #include <sluice/partition.hpp>
-
-#include <algorithm>
-#include <cstdint>
 #include <string>
 #include <vector>
 

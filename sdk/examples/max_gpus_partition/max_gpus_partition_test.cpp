@@ -1,9 +1,8 @@
 // Unit tests for partition/max_gpus: the built library, loaded and driven with the SDK's test kit.
-#include <sluice/partition.hpp>
-#include <sluice/testkit.hpp>
-
 #include <gtest/gtest.h>
 
+#include <sluice/partition.hpp>
+#include <sluice/testkit.hpp>
 #include <string>
 
 namespace {

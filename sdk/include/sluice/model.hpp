@@ -68,30 +68,30 @@ inline std::string dependency_string(const std::vector<Dependency>& deps) {  // 
 // What a submission asks for. Filled by the CLI, normalised by the partition plugin.
 struct JobSpec {
   std::string name;
-  std::string partition;           // empty: the partition plugin picks the default
-  Time time_limit = kNoValue;      // seconds
-  std::uint32_t nodes = 1;         // -N
-  std::uint32_t ntasks = 1;        // -n
-  std::uint32_t cpus_per_task = 1; // -c
-  std::uint64_t mem_mb = 0;        // --mem, per node; 0: none requested
-  std::uint32_t gpus = 0;          // -G / --gpus: total over the job
-  std::uint32_t gpus_per_node = 0; // --gres=gpu[:type]:N
-  std::string gpu_type;            // empty: any type
-  std::string nodelist;            // -w (hostlist expression)
-  std::string exclude;             // -x
-  std::string workdir;             // -D or the submit directory
-  std::string stdout_pattern;      // -o; empty: slurm-%j.out for batch jobs
-  std::string stderr_pattern;      // -e; empty: same file as stdout
-  std::string stdin_path;          // -i; empty: /dev/null for batch jobs
-  bool open_append = false;        // --open-mode=append
-  std::string script;              // batch script text (sbatch)
-  std::vector<std::string> argv;   // command (srun); for batch: script arguments
-  std::vector<std::string> env;    // "K=V", exported to the job
+  std::string partition;            // empty: the partition plugin picks the default
+  Time time_limit = kNoValue;       // seconds
+  std::uint32_t nodes = 1;          // -N
+  std::uint32_t ntasks = 1;         // -n
+  std::uint32_t cpus_per_task = 1;  // -c
+  std::uint64_t mem_mb = 0;         // --mem, per node; 0: none requested
+  std::uint32_t gpus = 0;           // -G / --gpus: total over the job
+  std::uint32_t gpus_per_node = 0;  // --gres=gpu[:type]:N
+  std::string gpu_type;             // empty: any type
+  std::string nodelist;             // -w (hostlist expression)
+  std::string exclude;              // -x
+  std::string workdir;              // -D or the submit directory
+  std::string stdout_pattern;       // -o; empty: slurm-%j.out for batch jobs
+  std::string stderr_pattern;       // -e; empty: same file as stdout
+  std::string stdin_path;           // -i; empty: /dev/null for batch jobs
+  bool open_append = false;         // --open-mode=append
+  std::string script;               // batch script text (sbatch)
+  std::vector<std::string> argv;    // command (srun); for batch: script arguments
+  std::vector<std::string> env;     // "K=V", exported to the job
   std::vector<Dependency> depends;
   bool hold = false;
   bool requeue = true;
-  bool batch = true;               // sbatch; false: srun (interactive I/O)
-  std::string io_endpoint;         // srun: where the node agent streams output (zmq endpoint)
+  bool batch = true;        // sbatch; false: srun (interactive I/O)
+  std::string io_endpoint;  // srun: where the node agent streams output (zmq endpoint)
   std::string submit_host;
   std::string comment;
 };
@@ -109,16 +109,16 @@ struct Job {
   std::string user, group;
   JobSpec spec;
   JobState state = JobState::Pending;
-  bool completing = false;   // final state decided, processes still being reaped
-  std::string reason;        // "None", "Resources", "Priority", "Dependency", ...
+  bool completing = false;  // final state decided, processes still being reaped
+  std::string reason;       // "None", "Resources", "Priority", "Dependency", ...
   std::uint32_t priority = 0;
   Time submit_time = 0, eligible_time = 0, start_time = 0, end_time = 0;
   std::vector<NodeAlloc> alloc;
-  int exit_code = 0;      // WEXITSTATUS
-  int term_signal = 0;    // signal that ended it, 0 if none
+  int exit_code = 0;    // WEXITSTATUS
+  int term_signal = 0;  // signal that ended it, 0 if none
   std::uint32_t restarts = 0;
   bool cancel_requested = false;
-  bool launched = false;     // the node agent confirmed the launch
+  bool launched = false;                 // the node agent confirmed the launch
   std::string stdout_path, stderr_path;  // resolved at launch
 };
 
@@ -187,8 +187,8 @@ struct Partition {
   Time default_time = kNoValue;
   std::uint32_t priority_tier = 1;
   PreemptMode preempt_mode = PreemptMode::Off;
-  std::uint32_t max_nodes = 0;        // 0: unlimited
-  std::uint32_t max_gpus_per_job = 0; // 0: unlimited
+  std::uint32_t max_nodes = 0;            // 0: unlimited
+  std::uint32_t max_gpus_per_job = 0;     // 0: unlimited
   std::vector<std::string> allow_groups;  // empty: ALL
   std::vector<std::string> allow_users;   // empty: ALL
 };

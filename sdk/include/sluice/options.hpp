@@ -1,15 +1,15 @@
 // Helpers for plugins that validate their own TOML options table: typed reads that record a
 // positioned ConfigError instead of throwing, and an unknown-key check.
 #pragma once
-#include <sluice/plugin.hpp>
+#include <toml++/toml.h>
 
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <sluice/plugin.hpp>
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <toml++/toml.h>
 
 namespace sluice {
 
@@ -75,10 +75,14 @@ class OptionReader {
   }
   template <class T>
   static const char* type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "boolean";
-    else if constexpr (std::is_integral_v<T>) return "integer";
-    else if constexpr (std::is_floating_point_v<T>) return "float";
-    else return "string";
+    if constexpr (std::is_same_v<T, bool>)
+      return "boolean";
+    else if constexpr (std::is_integral_v<T>)
+      return "integer";
+    else if constexpr (std::is_floating_point_v<T>)
+      return "float";
+    else
+      return "string";
   }
   const toml::table& t_;
   std::string prefix_;

@@ -2,10 +2,9 @@
 // host injects. No exception may leave a plugin: the export macro converts them at the boundary.
 #pragma once
 
-#include <sluice/model.hpp>
-
 #include <functional>
 #include <memory>
+#include <sluice/model.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,10 +43,10 @@ enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
 
 // Services the host gives a plugin. Plugins keep no globals; tests inject their own.
 struct Context {
-  std::string name;                                       // "select/select_gpu"
-  std::function<void(LogLevel, std::string_view)> log;     // logger "plugin.<name>"
-  std::function<Time()> now;                               // clock
-  std::string config_file;                                 // for error positions
+  std::string name;                                     // "select/select_gpu"
+  std::function<void(LogLevel, std::string_view)> log;  // logger "plugin.<name>"
+  std::function<Time()> now;                            // clock
+  std::string config_file;                              // for error positions
 };
 
 // One configuration error, positioned: "file:line:col: path: why".
@@ -61,7 +60,7 @@ struct ConfigError {
 class Plugin {
  public:
   virtual ~Plugin() = default;
-  virtual std::string_view name() const = 0;   // "select/select_gpu"
+  virtual std::string_view name() const = 0;  // "select/select_gpu"
   // Validate and take the plugin's own options table (may be empty). Append every problem to
   // `errors` with `prefix` + key as the path; return false if any.
   virtual bool configure(const Context& ctx, const toml::table& options, const std::string& prefix,

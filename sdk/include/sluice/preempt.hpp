@@ -7,8 +7,8 @@ namespace sluice {
 struct PreemptDecision {
   std::vector<std::uint64_t> victims;  // running jobs to stop, in order
   PreemptMode mode = PreemptMode::Requeue;
-  Time grace = 0;           // seconds between the warning signal and the kill
-  int signal = 15;          // sent first (SIGTERM); a checkpointing job may ask for another
+  Time grace = 0;   // seconds between the warning signal and the kill
+  int signal = 15;  // sent first (SIGTERM); a checkpointing job may ask for another
 };
 
 class PreemptPolicy : public Plugin {

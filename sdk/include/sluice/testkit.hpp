@@ -10,19 +10,18 @@
 //   sluice::Job job = sluice::testkit::JobBuilder().gpus(2, "a100").build();
 //   EXPECT_TRUE(loaded.plugin->admit(job, cluster.view()).is_ok());
 #pragma once
-#include <sluice/plugin.hpp>
-
-#include <boost/dll/shared_library.hpp>
+#include <toml++/toml.h>
 
 #include <algorithm>
+#include <boost/dll/shared_library.hpp>
 #include <cstdint>
 #include <exception>
 #include <map>
 #include <memory>
+#include <sluice/plugin.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <utility>
 #include <vector>
 

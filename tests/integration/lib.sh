@@ -19,7 +19,9 @@ cluster_up() {  # [config]
     conf=$CLUSTER_DIR/isolated.toml
   fi
   local out
-  out=$(sluice local up -f "$conf" --dir "$CLUSTER_DIR" 2>"$CLUSTER_DIR/up.err") || {
+  local auth=()
+  [ "${SLUICE_TEST_NO_MUNGE:-0}" = 1 ] && auth=(--no-munge)  # kernel peer credentials over ipc
+  out=$(sluice local up -f "$conf" --dir "$CLUSTER_DIR" "${auth[@]}" 2>"$CLUSTER_DIR/up.err") || {
     echo "FATAL: sluice local up failed:"; cat "$CLUSTER_DIR/up.err"; exit 1; }
   eval "$out"
   trap cluster_down EXIT

@@ -57,8 +57,7 @@ Controller::Controller(std::shared_ptr<const Config> cfg, std::unique_ptr<Plugin
   router_.set(zmq::sockopt::sndhwm, 100000);
   router_.bind(cfg_->controller.listen);
   // An ipc socket must be connectable by every user; who they are comes from its peer credentials.
-  if (starts_with(cfg_->controller.listen, "ipc://"))
-    ::chmod(cfg_->controller.listen.substr(6).c_str(), 0666);
+  if (starts_with(cfg_->controller.listen, "ipc://")) ::chmod(cfg_->controller.listen.substr(6).c_str(), 0666);
 
   sigset_t mask;
   sigemptyset(&mask);

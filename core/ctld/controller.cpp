@@ -270,7 +270,7 @@ void Controller::on_submit(const Request& r, const Json& b) {
   st = plugins_->feasible(j, cv);
   if (st.code == Code::Reject) return reply_error(r.peer, st.message);
   for (const auto& d : j.spec.depends) {
-    if (!job(d.job) && !store_.get_job(d.job)) return reply_error(r.peer, "Job dependency problem");
+    if (!job(d.job) && !settled_state(d.job)) return reply_error(r.peer, "Job dependency problem");
   }
   j.id = next_id_++;
   j.priority = static_cast<std::uint32_t>(std::max<std::int64_t>(1, 4294901760LL - static_cast<std::int64_t>(j.id)) &
@@ -306,7 +306,7 @@ void Controller::on_jobs(const Request& r, const Json& b) {
   } else {
     for (const auto& [id, j] : jobs_) arr.push_back(brief(j));
   }
-  reply(r.peer, {{"jobs", std::move(arr)}, {"now", now()}, {"uid", r.who.uid}, {"user", user_name(r.who.uid)}});
+  reply(r.peer, {{"jobs", std::move(arr)}, {"now", now()}});
 }
 
 void Controller::on_nodes(const Request& r, const Json&) {
@@ -703,20 +703,26 @@ void Controller::tick() {
   }
 }
 
+// A job no longer in memory ended more than min_job_age ago: its final state is read from the
+// store once and remembered, so passes do no I/O for it.
+std::optional<JobState> Controller::settled_state(std::uint64_t id) {
+  if (auto it = settled_.find(id); it != settled_.end()) return it->second;
+  auto stored = store_.get_job(id);
+  if (!stored) return std::nullopt;
+  settled_.emplace(id, stored->state);
+  return stored->state;
+}
+
 bool Controller::dependencies(const Job& j, std::string& reason) {
   for (const auto& d : j.spec.depends) {
-    std::optional<Job> stored;
     const Job* dj = job(d.job);
-    if (!dj) {
-      stored = store_.get_job(d.job);
-      dj = stored ? &*stored : nullptr;
-    }
-    if (!dj) {
+    std::optional<JobState> state = dj ? std::optional(dj->state) : settled_state(d.job);
+    if (!state) {
       reason = "DependencyNeverSatisfied";
       return false;
     }
-    const bool done = is_final(dj->state) && !dj->completing;
-    const bool started = dj->state != JobState::Pending;
+    const bool done = is_final(*state) && !(dj && dj->completing);
+    const bool started = *state != JobState::Pending;
     switch (d.kind) {
       case DependKind::After:
         if (!started) return reason = "Dependency", false;
@@ -725,11 +731,11 @@ bool Controller::dependencies(const Job& j, std::string& reason) {
         if (!done) return reason = "Dependency", false;
         break;
       case DependKind::AfterOk:
-        if (done && dj->state != JobState::Completed) return reason = "DependencyNeverSatisfied", false;
+        if (done && *state != JobState::Completed) return reason = "DependencyNeverSatisfied", false;
         if (!done) return reason = "Dependency", false;
         break;
       case DependKind::AfterNotOk:
-        if (done && dj->state == JobState::Completed) return reason = "DependencyNeverSatisfied", false;
+        if (done && *state == JobState::Completed) return reason = "DependencyNeverSatisfied", false;
         if (!done) return reason = "Dependency", false;
         break;
     }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -75,6 +76,7 @@ class Controller {
             std::uint64_t* generation, const std::function<void(Job&, PassDecision&)>& apply);
   void schedule();
   bool dependencies(const Job& j, std::string& reason);
+  std::optional<JobState> settled_state(std::uint64_t id);
   void start_job(Job& j, std::vector<NodeAlloc> alloc);
   void end_job(Job& j, JobState st, int exit_code, int sig, bool release);
   void release(Job& j);
@@ -104,7 +106,8 @@ class Controller {
 
   std::vector<Node> nodes_;
   std::vector<Partition> partitions_;
-  std::map<std::uint64_t, Job> jobs_;  // active + recently finished, by id
+  std::map<std::uint64_t, Job> jobs_;                    // active + recently finished, by id
+  std::unordered_map<std::uint64_t, JobState> settled_;  // final states of older jobs, as depended on
   std::uint64_t next_id_ = 1;
   std::uint64_t generation_ = 1;                                // bumped whenever nodes or partitions may have changed
   std::unordered_map<std::string, std::string> node_instance_;  // node -> agent instance id

@@ -137,6 +137,18 @@ struct ChildPlan {
   _exit(127);
 }
 
+// Slurm's form of the task split the select plugin makes (remainder on the first nodes):
+// 3 tasks on 2 nodes -> "2,1"; 4 on 2 -> "2(x2)".
+std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes) {
+  const auto n = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes));
+  const std::uint32_t base = std::max<std::uint32_t>(1, ntasks / n), extra = ntasks > n ? ntasks % n : 0;
+  auto group = [](std::uint32_t tasks, std::uint32_t count) {
+    return std::to_string(tasks) + (count > 1 ? "(x" + std::to_string(count) + ")" : "");
+  };
+  if (extra == 0) return group(base, n);
+  return group(base + 1, extra) + "," + group(base, n - extra);
+}
+
 }  // namespace
 
 Agent::Agent(std::shared_ptr<const Config> cfg, std::string node)
@@ -315,7 +327,7 @@ std::vector<std::string> Agent::environment(const Job& j, const std::string& nod
   set("SLURM_CPUS_PER_TASK", std::to_string(j.spec.cpus_per_task));
   set("SLURM_NTASKS", std::to_string(j.spec.ntasks));
   set("SLURM_NPROCS", std::to_string(j.spec.ntasks));
-  set("SLURM_TASKS_PER_NODE", std::to_string(std::max<std::uint32_t>(1, j.spec.ntasks / j.alloc.size())));
+  set("SLURM_TASKS_PER_NODE", tasks_per_node(j.spec.ntasks, j.alloc.size()));
   set("SLURM_PROCID", "0");
   set("SLURM_LOCALID", "0");
   set("SLURM_NODEID", "0");

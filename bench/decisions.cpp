@@ -1,19 +1,22 @@
-// sluice-bench-decisions: what one plugin decision costs in process (load_plugin) and isolated
-// (sluice-plugin-host behind IsolatedPartition/IsolatedSelect), with the real partition and
-// select_gpu plugins, on a generated cluster and queue. Run through bench/decisions.sh; results and
-// method in docs/benchmarks.md ("Plugin decision overhead").
+// sluice-bench-decisions: what one plugin decision costs in process and isolated (sluice-plugin-host),
+// with the real partition and select_gpu plugins, on a generated cluster and queue. The plugins are
+// the controller's: a PluginSet loaded from the generated config, once with isolate = false and once
+// with isolate = true. Run through bench/decisions.sh; results and method in docs/benchmarks.md
+// ("Plugin decision overhead").
 //
 //   sluice-bench-decisions [--nodes 64] [--jobs 1000] [--calls 2000] [--passes 5] [--strategy pack|spread]
 //
-// (a) per call: select() (cluster unchanged since the last call, and cluster changed before every
-//     call, which makes the isolated proxy resend it), gate(), and gate() + select() (what a pass
-//     asks per job), each timed alone; median, p99, mean.
-// (b) a scheduling pass as Controller::schedule/plan makes it: pending jobs in priority order, gate then
-//     select for each, a placed job's allocation applied to the nodes and the ClusterView generation
-//     bumped (so an isolated proxy resends the cluster after every placement). Pass A starts from
-//     idle nodes; pass B is the next pass over what is still pending, on the nodes pass A filled.
+// (a) per call, through PluginSet (its wrapper included): select() (cluster unchanged since the last
+//     call, and cluster changed before every call, which makes the isolated proxy resend it), gate(),
+//     and gate() + select() (what a pass asks per job), each timed alone; median, p99, mean.
+// (b) a scheduling pass: the controller's schedule_pass() (core/ctld/scheduler.hpp) over the pending
+//     jobs, which sorts them, asks gate then select for each, checks each placement against the
+//     select contract and takes it from the nodes with the ledger (sluice/ledger.hpp), advancing the
+//     ClusterView generation (so an isolated proxy resends the cluster after every placement). Pass A
+//     starts from idle nodes; pass B is the next pass over what is still pending, on the nodes pass A
+//     filled.
 // Both modes must make the same placements; the program fails (exit 1) when they differ or when any
-// call returns Status::error.
+// call returns Status::error (in a pass: a PluginError decision).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -26,15 +29,15 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <sluice/partition.hpp>
-#include <sluice/select.hpp>
+#include <set>
+#include <sluice/ledger.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/config/config.hpp"
-#include "core/plugin/isolated.hpp"
-#include "core/plugin/loader.hpp"
+#include "core/ctld/plugins.hpp"
+#include "core/ctld/scheduler.hpp"
 #include "core/proto/wire.hpp"
 
 #ifndef SLUICE_BENCH_BUILD_TYPE
@@ -94,8 +97,9 @@ Options parse_args(int argc, char** argv) {
 }
 
 // Half the nodes "g<i>" (64 CPUs, 512 GB, 8 x a100), half "t<i>" (32 CPUs, 256 GB, 4 x t4); partition
-// "gpu" over all (default, tier 10, 2 days), "short" over the t nodes (tier 1, 4 hours).
-std::string config_text(const Options& o, const std::string& state_dir) {
+// "gpu" over all (default, tier 10, 2 days), "short" over the t nodes (tier 1, 4 hours). Both plugins
+// in process or both isolated.
+std::string config_text(const Options& o, const std::string& state_dir, bool isolate) {
   const int g = (o.nodes + 1) / 2, t = o.nodes - g;
   std::string s = "[cluster]\nname = \"bench\"\n[controller]\nstate_dir = \"" + state_dir + "\"\n";
   s += "[[nodes]]\nnames = \"g[1-" + std::to_string(g) + "]\"\ncpus = 64\nmemory = \"512G\"\ngpus = { a100 = 8 }\n";
@@ -105,8 +109,9 @@ std::string config_text(const Options& o, const std::string& state_dir) {
   s += "[[partitions]]\nname = \"short\"\nnodes = \"t[1-" + std::to_string(t) +
        "]\"\nmax_time = \"4:00:00\"\npriority_tier = 1\n";
   // deadline_ms only bounds a failing call; a long one keeps a noisy machine from restarting hosts.
-  s += "[plugins.partition]\nlibrary = \"partition\"\nisolate = true\ndeadline_ms = 10000\n";
-  s += "[plugins.select]\nlibrary = \"select_gpu\"\nisolate = true\ndeadline_ms = 10000\n";
+  const std::string iso = isolate ? "true" : "false";
+  s += "[plugins.partition]\nlibrary = \"partition\"\nisolate = " + iso + "\ndeadline_ms = 10000\n";
+  s += "[plugins.select]\nlibrary = \"select_gpu\"\nisolate = " + iso + "\ndeadline_ms = 10000\n";
   s += "[plugins.select.options]\nstrategy = \"" + o.strategy + "\"\n";
   return s;
 }
@@ -120,13 +125,12 @@ struct Cluster {
   std::vector<Node> nodes;
   std::vector<Partition> partitions;
   std::uint64_t generation = 0;  // 0: unknown (a proxy always sends the cluster)
-  std::unordered_map<std::string, std::size_t> index;
 
   explicit Cluster(const Config& cfg) : nodes(cfg.nodes), partitions(cfg.partitions) {
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       Node& n = nodes[i];
       n.responding = true;
-      n.gpu_used.assign(n.gpus.size(), false);
+      clear_allocations(n);
       n.hostname = n.name + ".cluster.example.org";
       n.addr = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
       n.os = "Linux 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1";
@@ -134,22 +138,10 @@ struct Cluster {
       n.version = "0.1.0";
       n.boot_time = n.agent_start_time = n.last_seen = 1'700'000'000;
       n.free_mem_mb = n.mem_mb;
-      index[n.name] = i;
     }
   }
   ClusterView view() const { return ClusterView{nodes, partitions, generation}; }
   void bump() { generation = ++g_generation; }
-  // Controller::start_job's bookkeeping.
-  void apply(const std::vector<NodeAlloc>& alloc) {
-    bump();
-    for (const NodeAlloc& a : alloc) {
-      Node& n = nodes[index.at(a.node)];
-      n.alloc_cpus += a.cpus;
-      n.alloc_mem_mb += a.mem_mb;
-      ++n.running_jobs;
-      for (auto g : a.gpus) n.gpu_used[g] = true;
-    }
-  }
 };
 
 // A submission as sbatch sends it (--export=ALL carries the submitter's environment: 40 variables,
@@ -228,15 +220,16 @@ Stats stats(std::vector<double> v) {
 }
 
 int g_errors = 0;  // Status::error answers (a failing host, a missed deadline): the numbers are void
+void fault(const char* what, const std::string& message) {
+  if (++g_errors <= 5) std::fprintf(stderr, "error from %s: %s\n", what, message.c_str());
+}
 void count(const Status& st, const char* what) {
-  if (st.code != Code::Error) return;
-  if (++g_errors <= 5) std::fprintf(stderr, "error from %s: %s\n", what, st.message.c_str());
+  if (st.code == Code::Error) fault(what, st.message);
 }
 
 struct Mode {
   const char* name;
-  PartitionPolicy* partition;
-  SelectPolicy* select;
+  PluginSet* plugins;
 };
 
 enum class Call { Select, Gate, GateThenSelect };
@@ -252,8 +245,8 @@ std::vector<double> time_calls(const Options& o, Cluster& c, const Job& job, Cal
     const ClusterView cv = c.view();
     std::vector<NodeAlloc> alloc;
     const auto t0 = Clock::now();
-    if (call != Call::Select) count(m.partition->gate(job, cv), "gate");
-    if (call != Call::Gate) count(m.select->select(job, cv, alloc), "select");
+    if (call != Call::Select) count(m.plugins->gate(job, cv), "gate");
+    if (call != Call::Gate) count(m.plugins->select(job, cv, alloc), "select");
     const double us = us_since(t0);
     if (i >= warmup) out.push_back(us);
   }
@@ -262,45 +255,43 @@ std::vector<double> time_calls(const Options& o, Cluster& c, const Job& job, Cal
 
 struct PassResult {
   double us = 0;
-  int considered = 0, placed = 0, gate_held = 0;
+  int considered = 0, placed = 0;
+  std::map<std::string, int> waiting;               // pending reason -> jobs not placed
   std::map<std::uint64_t, std::string> placements;  // job id -> "node:gpus,..." (to compare modes)
 };
 
-// (b): one pass of Controller::schedule/plan over `pending` (already in priority order) on `c`.
-PassResult run_pass(Cluster& c, std::vector<Job>& pending, const Mode& m) {
+// (b): one schedule_pass() over the jobs of `jobs` still pending, on `c`'s nodes. Started jobs take
+// state Running and their allocation; the others keep the decision's reason.
+PassResult timed_pass(Cluster& c, std::vector<Job>& jobs, const Mode& m) {
   PassResult r;
-  std::map<std::string, bool> blocked;
+  std::vector<const Job*> pending;
+  std::unordered_map<std::uint64_t, Job*> by_id;
+  for (Job& j : jobs)
+    if (j.state == JobState::Pending) {
+      pending.push_back(&j);
+      by_id[j.id] = &j;
+    }
+  static const DependencyFacts no_dependencies;
+  c.bump();  // a pass starts from a generation of its own, as in the controller
   const auto t0 = Clock::now();
-  c.bump();  // Controller::schedule
-  for (Job& j : pending) {
-    if (j.state != JobState::Pending) continue;
-    ++r.considered;
-    const ClusterView cv = c.view();
-    Status st = m.partition->gate(j, cv);
-    count(st, "gate");
-    if (st.code != Code::Ok) {
-      j.reason = st.code == Code::Error ? "PluginError" : st.reason;
-      ++r.gate_held;
-      continue;
-    }
-    std::vector<NodeAlloc> alloc;
-    st = m.select->select(j, cv, alloc);
-    count(st, "select");
-    if (st.code == Code::Ok && !alloc.empty()) {
-      c.apply(alloc);
-      j.state = JobState::Running;
-      j.reason = "None";
-      j.alloc = std::move(alloc);
-      ++r.placed;
-      continue;
-    }
-    bool& b = blocked[j.spec.partition];
-    j.reason = st.code == Code::Error ? "PluginError" : b ? "Priority" : st.reason.empty() ? "Resources" : st.reason;
-    b = true;
-  }
+  std::vector<PassDecision> decisions =
+      schedule_pass(pending, c.nodes, c.partitions, *m.plugins, no_dependencies, c.generation);
   r.us = us_since(t0);
-  for (const Job& j : pending) {
-    if (j.state != JobState::Running) continue;
+  r.considered = static_cast<int>(pending.size());
+  for (PassDecision& d : decisions) {
+    Job& j = *by_id.at(d.job);
+    if (!d.fault.empty()) fault("pass", d.fault);
+    if (!d.start) {
+      j.reason = d.reason;
+      ++r.waiting[d.reason];
+      continue;
+    }
+    // schedule_pass advanced the generation once per placement; keep generations unique.
+    c.generation = ++g_generation;
+    j.state = JobState::Running;
+    j.reason = "None";
+    j.alloc = std::move(d.alloc);
+    ++r.placed;
     std::string where;
     for (const NodeAlloc& a : j.alloc) {
       where += a.node + ":";
@@ -310,6 +301,12 @@ PassResult run_pass(Cluster& c, std::vector<Job>& pending, const Mode& m) {
     r.placements[j.id] = where;
   }
   return r;
+}
+
+std::string waiting_text(const PassResult& r) {
+  std::string out;
+  for (const auto& [reason, jobs] : r.waiting) out += (out.empty() ? "" : ", ") + reason + " " + std::to_string(jobs);
+  return out.empty() ? "none" : out;
 }
 
 struct PassStats {
@@ -327,8 +324,8 @@ std::vector<PassStats> time_passes(const Options& o, const Cluster& idle, const 
     for (std::size_t m = 0; m < modes.size(); ++m) {
       Cluster c = idle;
       std::vector<Job> jobs = queue;
-      PassResult a = run_pass(c, jobs, modes[m]);
-      PassResult b = run_pass(c, jobs, modes[m]);
+      PassResult a = timed_pass(c, jobs, modes[m]);
+      PassResult b = timed_pass(c, jobs, modes[m]);
       if (i == 0) {
         out[m].first_a = std::move(a);
         out[m].first_b = std::move(b);
@@ -341,6 +338,23 @@ std::vector<PassStats> time_passes(const Options& o, const Cluster& idle, const 
   for (std::size_t m = 0; m < modes.size(); ++m) {
     out[m].a = stats(ta[m]);
     out[m].b = stats(tb[m]);
+  }
+  return out;
+}
+
+// The sluice-plugin-host processes this program runs now. PluginSet keeps its hosts to itself; a host
+// that crashed or missed a deadline is gone, or back under a new pid.
+std::set<int> host_pids() {
+  std::set<int> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    for (int pid; children >> pid;) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name.starts_with("sluice-plugin")) out.insert(pid);
+    }
   }
   return out;
 }
@@ -391,59 +405,38 @@ int main(int argc, char** argv) {
       fs::remove_all(dir, ec);
     }
   } cleanup{dir};
-  const std::string conf = dir + "/sluice.toml";
-  std::ofstream(conf) << config_text(o, dir);
 
+  // The same cluster and plugins twice: in process and isolated (hosts found as $SLUICE_PLUGIN_HOST,
+  // else beside this binary).
   std::vector<std::string> errors;
-  auto cfg = load_config(conf, errors);
-  if (!cfg) {
+  std::shared_ptr<const Config> cfgs[2];
+  std::unique_ptr<PluginSet> sets[2];
+  double load_us[2] = {0, 0};
+  for (int isolate = 0; isolate < 2; ++isolate) {
+    const std::string conf = dir + (isolate ? "/sluice-isolated.toml" : "/sluice.toml");
+    std::ofstream(conf) << config_text(o, dir, isolate);
+    cfgs[isolate] = load_config(conf, errors);
+    if (!cfgs[isolate]) break;
+    const auto t0 = Clock::now();
+    sets[isolate] = PluginSet::load(*cfgs[isolate], errors);
+    load_us[isolate] = us_since(t0);
+    if (!sets[isolate]) break;
+  }
+  if (!sets[0] || !sets[1]) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
     return 1;
   }
-  const PluginConfig& part_pc = cfg->plugins.at("partition");
-  const PluginConfig& sel_pc = cfg->plugins.at("select");
+  Mode in{"in-process", sets[0].get()};
+  Mode iso{"isolated", sets[1].get()};
+  const std::set<int> hosts_at_start = host_pids();
 
-  // In process, as PluginSet does for isolate = false.
-  auto part_lp = load_plugin(*cfg, part_pc, errors);
-  auto sel_lp = load_plugin(*cfg, sel_pc, errors);
-  if (!part_lp || !sel_lp) {
-    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
-    return 1;
-  }
-  Mode in{"in-process", dynamic_cast<PartitionPolicy*>(part_lp->object.get()),
-          dynamic_cast<SelectPolicy*>(sel_lp->object.get())};
-  if (!in.partition || !in.select) {
-    std::fprintf(stderr, "the plugins do not implement partition/select\n");
-    return 1;
-  }
-
-  // Isolated, as PluginSet does for isolate = true (host found as $SLUICE_PLUGIN_HOST, else beside
-  // this binary).
-  auto part_host = std::make_unique<PluginHost>(*cfg, part_pc);
-  auto sel_host = std::make_unique<PluginHost>(*cfg, sel_pc);
-  PluginHost* part_hp = part_host.get();
-  PluginHost* sel_hp = sel_host.get();
-  auto t0 = Clock::now();
-  const bool part_ok = part_host->start(errors);
-  const double part_start_us = us_since(t0);
-  t0 = Clock::now();
-  const bool sel_ok = part_ok && sel_host->start(errors);
-  const double sel_start_us = us_since(t0);
-  if (!part_ok || !sel_ok) {
-    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
-    return 1;
-  }
-  IsolatedPartition iso_part(std::move(part_host));
-  IsolatedSelect iso_sel(std::move(sel_host));
-  Mode iso{"isolated", &iso_part, &iso_sel};
-
-  // The queue: admitted at submission by the (in-process) partition plugin, as the controller does,
-  // then in the controller's order: partition tier, priority (older first), id.
-  const Cluster idle(*cfg);
+  // The queue: admitted at submission by the in-process partition plugin, as the controller does.
+  // schedule_pass puts it in the controller's order (partition tier, priority: older first, id).
+  const Cluster idle(*cfgs[0]);
   std::vector<Job> queue;
   for (int i = 1; i <= o.jobs; ++i) {
     Job j = make_job(static_cast<std::uint64_t>(i));
-    const Status st = in.partition->admit(j, idle.view());
+    const Status st = in.plugins->admit(j, idle.view());
     if (st.code != Code::Ok) {
       std::fprintf(stderr, "job %d not admitted: %s\n", i, st.message.c_str());
       return 1;
@@ -452,14 +445,8 @@ int main(int argc, char** argv) {
     j.priority = static_cast<std::uint32_t>(4294901760LL - static_cast<std::int64_t>(j.id));
     queue.push_back(std::move(j));
   }
-  auto tier = [&](const Job& j) { return idle.view().partition(j.spec.partition)->priority_tier; };
-  std::stable_sort(queue.begin(), queue.end(), [&](const Job& a, const Job& b) {
-    if (tier(a) != tier(b)) return tier(a) > tier(b);
-    if (a.priority != b.priority) return a.priority > b.priority;
-    return a.id < b.id;
-  });
   Job probe_job = make_job(1);  // one GPU of any type, 5 CPUs, 16 GB
-  (void)in.partition->admit(probe_job, idle.view());
+  (void)in.plugins->admit(probe_job, idle.view());
 
   const std::string load_before = loadavg();
   std::time_t now = std::time(nullptr);
@@ -487,6 +474,9 @@ int main(int argc, char** argv) {
   const PassStats& pin = passes[0];
   const PassStats& piso = passes[1];
   const std::string load_after = loadavg();
+  const std::set<int> hosts_at_end = host_pids();
+  int hosts_lost = 0;
+  for (int pid : hosts_at_start) hosts_lost += !hosts_at_end.contains(pid);
 
   const bool same =
       pin.first_a.placements == piso.first_a.placements && pin.first_b.placements == piso.first_b.placements;
@@ -509,20 +499,23 @@ int main(int argc, char** argv) {
 
   std::string cmd;
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
-  std::printf("sluice plugin decision overhead: in process (load_plugin) vs isolated (sluice-plugin-host)\n");
+  std::printf("sluice plugin decision overhead: in process vs isolated (sluice-plugin-host), through PluginSet\n");
   std::printf("command      %s\n", cmd.c_str());
   std::printf("date         %s; %ld CPUs online; load average %s before, %s after\n", date,
               ::sysconf(_SC_NPROCESSORS_ONLN), load_before.c_str(), load_after.c_str());
   std::printf("build        %s, gcc %s\n", SLUICE_BENCH_BUILD_TYPE, __VERSION__);
-  std::printf("plugins      %s, %s (strategy %s)\n", part_lp->path.c_str(), sel_lp->path.c_str(), o.strategy.c_str());
+  std::printf("plugins      %s (strategy %s); isolated %s\n", in.plugins->describe().c_str(), o.strategy.c_str(),
+              iso.plugins->describe().c_str());
   std::printf("cluster      %d nodes (%d x 64 CPUs 8 a100, %d x 32 CPUs 4 t4), partitions gpu (all) and short (t)\n",
               o.nodes, (o.nodes + 1) / 2, o.nodes - (o.nodes + 1) / 2);
   std::printf(
       "payload      cluster %zu bytes of JSON (encode %s, decode %s, median of 50), one job %zu bytes "
       "(40 env vars, script)\n",
       cluster_bytes, human(stats(t_encode).median).c_str(), human(stats(t_decode).median).c_str(), job_bytes);
-  std::printf("host start   partition %s, select %s (fork, exec, load, configure, READY)\n",
-              human(part_start_us).c_str(), human(sel_start_us).c_str());
+  std::printf(
+      "host start   partition + select %s (PluginSet::load, isolated: fork, exec, load, configure, READY, one "
+      "host after the other); in process %s\n",
+      human(load_us[1]).c_str(), human(load_us[0]).c_str());
   std::printf("\n(a) per call, %d timed calls each after a warm-up, idle cluster, one 1-GPU 5-CPU job\n", o.calls);
   std::printf("%-50s %12s %12s %10s\n", "", "in-process", "isolated", "iso/in");
   for (const CallRow& r : call_rows) {
@@ -531,12 +524,13 @@ int main(int argc, char** argv) {
     row((std::string(r.what) + ", mean").c_str(), r.in.mean, r.iso.mean);
   }
   std::printf(
-      "\n(b) scheduling passes (gate + select per pending job, placements applied), %d timed rounds "
-      "after a warm-up round\n",
+      "\n(b) scheduling passes (schedule_pass: gate + select per pending job, placements checked and taken), %d "
+      "timed rounds after a warm-up round\n",
       o.passes);
-  std::printf("pass A: %d pending jobs on idle nodes, %d placed, %d held by gate\n", pin.first_a.considered,
-              pin.first_a.placed, pin.first_a.gate_held);
-  std::printf("pass B: the next pass, %d still pending, %d placed\n", pin.first_b.considered, pin.first_b.placed);
+  std::printf("pass A: %d pending jobs on idle nodes, %d placed; not placed: %s\n", pin.first_a.considered,
+              pin.first_a.placed, waiting_text(pin.first_a).c_str());
+  std::printf("pass B: the next pass, %d still pending, %d placed; not placed: %s\n", pin.first_b.considered,
+              pin.first_b.placed, waiting_text(pin.first_b).c_str());
   std::printf("%-50s %12s %12s %10s\n", "", "in-process", "isolated", "iso/in");
   row("pass A, whole pass, median", pin.a.median, piso.a.median);
   row("pass A, whole pass, fastest", pin.a.min, piso.a.min);
@@ -546,8 +540,9 @@ int main(int argc, char** argv) {
   row("pass B, whole pass, fastest", pin.b.min, piso.b.min);
   row("pass B, per pending job (median pass)", pin.b.median / std::max(1, pin.first_b.considered),
       piso.b.median / std::max(1, piso.first_b.considered));
-  std::printf("\nplacements identical in both modes: %s; host restarts: %d; Status::error answers: %d\n",
-              same ? "yes" : "NO", part_hp->restarts() + sel_hp->restarts(), g_errors);
+  std::printf(
+      "\nplacements identical in both modes: %s; hosts lost or restarted: %d of %zu; Status::error answers: %d\n",
+      same ? "yes" : "NO", hosts_lost, hosts_at_start.size(), g_errors);
   std::printf("note: a shared, noisy machine; compare modes within one run, not across runs\n");
   return same && g_errors == 0 ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Plugin decision overhead: the real partition and select_gpu plugins in process (load_plugin) and
-# isolated (sluice-plugin-host), per call and over whole scheduling passes. Method and results:
-# docs/benchmarks.md, "Plugin decision overhead".
+# Plugin decision overhead: the real partition and select_gpu plugins, loaded by the controller's
+# PluginSet in process and isolated (sluice-plugin-host), per call and over whole scheduling passes
+# (the controller's schedule_pass). Method and results: docs/benchmarks.md, "Plugin decision overhead".
 #
 # Usage: bench/decisions.sh [sluice-bench-decisions options]
 #        (--nodes 64 --jobs 1000 --calls 2000 --passes 5 --strategy pack|spread; defaults shown)

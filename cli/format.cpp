@@ -142,14 +142,14 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
     case 'Q': return {std::to_string(j.priority), true};
     case 'r': return {j.reason, true};
     case 'R': {
-      const bool show_reason = !j.completing && (j.state == JobState::Pending || j.state == JobState::Timeout ||
-                                                 j.state == JobState::OutOfMemory || j.state == JobState::Failed);
+      const bool show_reason = (j.state == JobState::Pending || j.state == JobState::Timeout ||
+                                j.state == JobState::OutOfMemory || j.state == JobState::Failed);
       if (show_reason) return {"(" + j.reason + ")", true};
       return {job_nodelist(j), false};
     }
     case 'S': return {time_or_na(j.start_time), true};
-    case 't': return {j.completing ? "CG" : state_code(j.state), true};
-    case 'T': return {j.completing ? "COMPLETING" : state_name(j.state), true};
+    case 't': return {state_code(j.state), true};
+    case 'T': return {state_name(j.state), true};
     case 'u': return {user_of(j), true};
     case 'U': return {std::to_string(j.uid), true};
     case 'V': return {time_or_na(j.submit_time), true};
@@ -177,21 +177,20 @@ struct StateName {
   const char* name;
   const char* code;
   std::optional<JobState> state;
-  bool completing;
 };
 constexpr StateName kStateNames[] = {
-    {"PENDING", "PD", JobState::Pending, false},     {"RUNNING", "R", JobState::Running, false},
-    {"SUSPENDED", "S", std::nullopt, false},         {"COMPLETED", "CD", JobState::Completed, false},
-    {"CANCELLED", "CA", JobState::Cancelled, false}, {"FAILED", "F", JobState::Failed, false},
-    {"TIMEOUT", "TO", JobState::Timeout, false},     {"NODE_FAIL", "NF", JobState::NodeFail, false},
-    {"PREEMPTED", "PR", JobState::Preempted, false}, {"BOOT_FAIL", "BF", std::nullopt, false},
-    {"DEADLINE", "DL", std::nullopt, false},         {"OUT_OF_MEMORY", "OOM", JobState::OutOfMemory, false},
-    {"COMPLETING", "CG", std::nullopt, true},        {"CONFIGURING", "CF", std::nullopt, false},
-    {"RESIZING", "RS", std::nullopt, false},         {"RESV_DEL_HOLD", "RD", std::nullopt, false},
-    {"REQUEUED", "RQ", std::nullopt, false},         {"REQUEUE_FED", "RF", std::nullopt, false},
-    {"REQUEUE_HOLD", "RH", std::nullopt, false},     {"REVOKED", "RV", std::nullopt, false},
-    {"SIGNALING", "SI", std::nullopt, false},        {"SPECIAL_EXIT", "SE", std::nullopt, false},
-    {"STAGE_OUT", "SO", std::nullopt, false},        {"STOPPED", "ST", std::nullopt, false},
+    {"PENDING", "PD", JobState::Pending},       {"RUNNING", "R", JobState::Running},
+    {"SUSPENDED", "S", std::nullopt},           {"COMPLETED", "CD", JobState::Completed},
+    {"CANCELLED", "CA", JobState::Cancelled},   {"FAILED", "F", JobState::Failed},
+    {"TIMEOUT", "TO", JobState::Timeout},       {"NODE_FAIL", "NF", JobState::NodeFail},
+    {"PREEMPTED", "PR", JobState::Preempted},   {"BOOT_FAIL", "BF", std::nullopt},
+    {"DEADLINE", "DL", std::nullopt},           {"OUT_OF_MEMORY", "OOM", JobState::OutOfMemory},
+    {"COMPLETING", "CG", JobState::Completing}, {"CONFIGURING", "CF", std::nullopt},
+    {"RESIZING", "RS", std::nullopt},           {"RESV_DEL_HOLD", "RD", std::nullopt},
+    {"REQUEUED", "RQ", std::nullopt},           {"REQUEUE_FED", "RF", std::nullopt},
+    {"REQUEUE_HOLD", "RH", std::nullopt},       {"REVOKED", "RV", std::nullopt},
+    {"SIGNALING", "SI", std::nullopt},          {"SPECIAL_EXIT", "SE", std::nullopt},
+    {"STAGE_OUT", "SO", std::nullopt},          {"STOPPED", "ST", std::nullopt},
 };
 
 // ---- sinfo ---------------------------------------------------------------------------------------
@@ -626,10 +625,8 @@ std::optional<char> sort_jobs(std::vector<Job>& jobs, std::string_view spec, Tim
     switch (c) {
       case 'i': cmp = by([](const Job& j) { return j.id; }); break;
       case 'P': cmp = by([](const Job& j) { return j.spec.partition; }); break;
-      case 't': cmp = by([](const Job& j) { return std::string(j.completing ? "CG" : state_code(j.state)); }); break;
-      case 'T':
-        cmp = by([](const Job& j) { return std::string(j.completing ? "COMPLETING" : state_name(j.state)); });
-        break;
+      case 't': cmp = by([](const Job& j) { return std::string(state_code(j.state)); }); break;
+      case 'T': cmp = by([](const Job& j) { return std::string(state_name(j.state)); }); break;
       case 'p':
       case 'Q': cmp = by([](const Job& j) { return j.priority; }); break;
       case 'u': cmp = by(user_of); break;
@@ -694,14 +691,11 @@ std::optional<StateFilter> parse_job_state(std::string_view name) {
     return s;
   }();
   for (const auto& s : kStateNames)
-    if (upper == s.name || upper == s.code) return StateFilter{s.state, s.completing};
+    if (upper == s.name || upper == s.code) return StateFilter{s.state};
   return std::nullopt;
 }
 
-bool state_matches(const Job& j, const StateFilter& f) {
-  if (f.completing) return j.completing;
-  return !j.completing && f.state && j.state == *f.state;
-}
+bool state_matches(const Job& j, const StateFilter& f) { return f.state && j.state == *f.state; }
 
 // ---- sinfo ---------------------------------------------------------------------------------------
 
@@ -845,7 +839,7 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes, con
   l.push_back(
       str_printf("UserId=%s(%u) GroupId=%s(%u) MCS_label=N/A", user_of(j).c_str(), j.uid, group_of(j).c_str(), j.gid));
   l.push_back(str_printf("Priority=%u Nice=0 Account=(null) QOS=(null)", j.priority));
-  l.push_back(std::string("JobState=") + (j.completing ? "COMPLETING" : state_name(j.state)) + " Reason=" + j.reason +
+  l.push_back(std::string("JobState=") + state_name(j.state) + " Reason=" + j.reason +
               " Dependency=" + (j.spec.depends.empty() ? "(null)" : dependency_string(j.spec.depends)));
   l.push_back(str_printf("Requeue=%d Restarts=%u BatchFlag=%d Reboot=0 ExitCode=%s", j.spec.requeue, j.restarts,
                          j.spec.batch, exit.c_str()));

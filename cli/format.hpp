@@ -70,11 +70,9 @@ std::string squeue_line(const Job& j, const Format& f, Time now);
 // stably, the first key most significant. Returns the first unknown key letter, if any.
 std::optional<char> sort_jobs(std::vector<Job>& jobs, std::string_view spec, Time now);
 
-// Job states as -t/--states takes them: long or compact names, any case. "completing"/"CG" match
-// the completing flag, other names match the state of jobs that are not completing.
+// Job states as -t/--states takes them: long or compact names, any case.
 struct StateFilter {
-  std::optional<JobState> state;  // nullopt with completing=false: a Slurm state Sluice never has
-  bool completing = false;
+  std::optional<JobState> state;  // nullopt: a Slurm state Sluice never has
 };
 std::optional<StateFilter> parse_job_state(std::string_view name);
 bool state_matches(const Job& j, const StateFilter& f);

@@ -151,24 +151,21 @@ TEST(CliFormat, JobStates) {
     std::string_view name;
     bool valid;
     JobState state;
-    bool completing;
-    bool matches;  // a completing TIMEOUT job
+    bool matches;  // a COMPLETING job
   };
   const Case cases[] = {
-      {"PD", true, JobState::Pending, false, false}, {"running", true, JobState::Running, false, false},
-      {"cg", true, JobState::Pending, true, true},   {"TIMEOUT", true, JobState::Timeout, false, false},
-      {"to", true, JobState::Timeout, false, false}, {"bogus", false, JobState::Pending, false, false},
+      {"PD", true, JobState::Pending, false},           {"running", true, JobState::Running, false},
+      {"cg", true, JobState::Completing, true},         {"TIMEOUT", true, JobState::Timeout, false},
+      {"to", true, JobState::Timeout, false},           {"bogus", false, JobState::Pending, false},
+      {"COMPLETING", true, JobState::Completing, true},
   };
-  Job j = make_job(26, "prioritized", "tlim", JobState::Timeout, {"n2"});
-  j.completing = true;
+  Job j = make_job(26, "prioritized", "tlim", JobState::Completing, {"n2"});
+  j.end_state = JobState::Cancelled;
   for (const auto& c : cases) {
     const auto f = parse_job_state(c.name);
     ASSERT_EQ(f.has_value(), c.valid) << c.name;
     if (!f) continue;
-    EXPECT_EQ(f->completing, c.completing) << c.name;
-    if (!c.completing) {
-      EXPECT_EQ(f->state, c.state) << c.name;
-    }
+    EXPECT_EQ(f->state, c.state) << c.name;
     EXPECT_EQ(state_matches(j, *f), c.matches) << c.name;
   }
   EXPECT_FALSE(parse_job_state("suspended")->state);  // valid in Slurm, never a Sluice state
@@ -289,11 +286,12 @@ TEST(CliSqueue, Completing) {  // 11_timeout
   j.spec.time_limit = 60;
   j.end_time = j.start_time + 81;
   j.reason = "TimeLimit";
-  j.completing = true;
+  j.state = JobState::Completing;
+  j.end_state = JobState::Timeout;
   const char* fmt = "%.5i %.10T %.10l %.10M %r";
   const std::string header = "JOBID      STATE TIME_LIMIT       TIME REASON\n";
   EXPECT_EQ(squeue_text({j}, fmt, kT0 + 200), header + "   26 COMPLETING       1:00       1:21 TimeLimit\n");
-  j.completing = false;
+  j.state = JobState::Timeout;
   EXPECT_EQ(squeue_text({j}, fmt, kT0 + 200), header + "   26    TIMEOUT       1:00       1:21 TimeLimit\n");
   EXPECT_EQ(squeue_line(j, parse_format("%t %R"), kT0), "TO (TimeLimit)\n");
 }

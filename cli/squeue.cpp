@@ -207,7 +207,7 @@ int squeue(int argc, char** argv) {
     if (!all_states) {
       if (!states.empty() && std::ranges::none_of(states, [&](const StateFilter& f) { return state_matches(j, f); }))
         return true;
-      if (states.empty() && is_final(j.state) && !j.completing) return true;
+      if (states.empty() && is_final(j.state)) return true;
     }
     if (!nodes.empty() && std::ranges::none_of(j.alloc, [&](const NodeAlloc& a) { return nodes.count(a.node) > 0; }))
       return true;

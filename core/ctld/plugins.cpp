@@ -21,6 +21,7 @@ std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::s
     if (pc.isolate) {
       auto host = std::make_unique<PluginHost>(cfg, pc);
       if (!host->start(errors)) return;
+      slot.host = host.get();
       if (pc.point == PartitionPolicy::kPoint)
         slot.proxy = std::make_unique<IsolatedPartition>(std::move(host));
       else
@@ -46,7 +47,7 @@ std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::s
 }
 
 template <class F>
-Status PluginSet::guarded(const char* what, F&& f) {
+Status PluginSet::guarded(const Slot& slot, const char* what, F&& f) {
   auto t0 = std::chrono::steady_clock::now();
   Status st;
   try {
@@ -58,22 +59,32 @@ Status PluginSet::guarded(const char* what, F&& f) {
   }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
   if (us > 10000) spdlog::warn("slow plugin call: {} took {} us", what, us);
-  if (st.code == Code::Error) spdlog::error("plugin fault: {}: {}", what, st.message);
+  if (st.code == Code::Error) {
+    // Callers report faults (once per pass, or in the reply to a submission); the detail is here.
+    last_error_blamed_ = !slot.host || slot.host->last_call_ran();
+    st.message = std::string(slot.get()->name()) + ": " + st.message;
+    spdlog::debug("plugin fault: {}: {}", what, st.message);
+  }
   return st;
 }
 
 Status PluginSet::admit(Job& job, const ClusterView& c) {
-  return guarded("partition.admit", [&] { return partition_api_->admit(job, c); });
+  return guarded(partition_, "partition.admit", [&] { return partition_api_->admit(job, c); });
 }
 Status PluginSet::gate(const Job& job, const ClusterView& c) {
-  return guarded("partition.gate", [&] { return partition_api_->gate(job, c); });
+  return guarded(partition_, "partition.gate", [&] { return partition_api_->gate(job, c); });
 }
 Status PluginSet::feasible(const Job& job, const ClusterView& c) {
-  return guarded("select.feasible", [&] { return select_api_->feasible(job, c); });
+  return guarded(select_, "select.feasible", [&] { return select_api_->feasible(job, c); });
 }
 Status PluginSet::select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out) {
-  return guarded("select.select", [&] { return select_api_->select(job, c, out); });
+  return guarded(select_, "select.select", [&] { return select_api_->select(job, c, out); });
 }
 std::string PluginSet::describe() const { return "partition=" + partition_.where + " select=" + select_.where; }
+std::string PluginSet::plugin_name(std::string_view point) const {
+  if (point == PartitionPolicy::kPoint) return std::string(partition_.get()->name());
+  if (point == SelectPolicy::kPoint) return std::string(select_.get()->name());
+  return {};
+}
 
 }  // namespace sluice

@@ -23,17 +23,26 @@ class PluginSet {
   Status feasible(const Job& job, const ClusterView& c);
   Status select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out);
   std::string describe() const;  // "partition=<path> select=<path>"
+  // The plugin name of an extension point ("select/select_gpu"); empty if none is loaded.
+  std::string plugin_name(std::string_view point) const;
+
+  // After a call answered Status::error: whether the failure belongs to the job it was about (the
+  // plugin ran and crashed, threw, missed its deadline or failed), as opposed to a plugin that was
+  // not available at all (an isolated host waiting to restart).
+  bool last_error_blamed() const { return last_error_blamed_; }
 
  private:
-  template <class F>
-  Status guarded(const char* what, F&& f);
   // One extension point: a plugin loaded in process, or the proxy of an isolated one.
   struct Slot {
     std::unique_ptr<LoadedPlugin> loaded;
     std::unique_ptr<Plugin> proxy;
-    std::string where;  // path, or "isolated:<library>"
+    class PluginHost* host = nullptr;  // the proxy's host, when isolated
+    std::string where;                 // path, or "isolated:<library>"
     Plugin* get() const { return proxy ? proxy.get() : loaded->object.get(); }
   };
+  template <class F>
+  Status guarded(const Slot& slot, const char* what, F&& f);
+  bool last_error_blamed_ = false;
   Slot partition_, select_;
   PartitionPolicy* partition_api_ = nullptr;
   SelectPolicy* select_api_ = nullptr;

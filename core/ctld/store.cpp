@@ -129,7 +129,7 @@ std::size_t Store::commit() {
       sqlite3_bind_int64(put_job_, 2, job.uid);
       sqlite3_bind_text(put_job_, 3, state_name(job.state), -1, SQLITE_STATIC);
       sqlite3_bind_int64(put_job_, 4, job.submit_time);
-      sqlite3_bind_int(put_job_, 5, is_final(job.state) && !job.completing ? 1 : 0);
+      sqlite3_bind_int(put_job_, 5, is_final(job.state) ? 1 : 0);
       sqlite3_bind_int64(put_job_, 6, job.end_time);
       sqlite3_bind_text(put_job_, 7, data.c_str(), static_cast<int>(data.size()), SQLITE_STATIC);
       if (sqlite3_step(put_job_) != SQLITE_DONE)

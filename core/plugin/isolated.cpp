@@ -140,7 +140,18 @@ bool PluginHost::start(std::vector<std::string>& errors) {
   return true;
 }
 
-std::optional<Json> PluginHost::call(Json request, std::string* error) {
+namespace {
+// Adds the cluster to a request unless the host already has this generation of it.
+void attach_cluster(Json& req, const ClusterView& c, std::uint64_t& sent) {
+  if (c.generation == 0 || c.generation != sent) {
+    req["cluster"] = cluster_json(c);
+    sent = c.generation;
+  }
+}
+}  // namespace
+
+std::optional<Json> PluginHost::call(Json request, const ClusterView& cluster, std::string* error) {
+  last_call_ran_ = false;
   if (!alive()) {
     if (steady_now() < next_start_) {
       if (error) *error = "plugin host " + name_ + " is restarting";
@@ -155,10 +166,13 @@ std::optional<Json> PluginHost::call(Json request, std::string* error) {
       return std::nullopt;
     }
   }
+  // Attached only now: a host that was just (re)started has no cluster yet.
+  attach_cluster(request, cluster, sent_generation_);
   request["seq"] = ++seq_;
   const std::string payload = request.dump(-1, ' ', false, Json::error_handler_t::replace);
   sock_->send(zmq::message_t(), zmq::send_flags::sndmore);
   sock_->send(zmq::buffer(payload), zmq::send_flags::none);
+  last_call_ran_ = true;
   const double deadline = steady_now() + deadline_ms_ / 1000.0;
   while (true) {
     zmq::pollitem_t item{sock_->handle(), 0, ZMQ_POLLIN, 0};
@@ -190,21 +204,10 @@ std::optional<Json> PluginHost::call(Json request, std::string* error) {
   }
 }
 
-namespace {
-// Adds the cluster to a request unless the host already has this generation of it.
-void attach_cluster(Json& req, const ClusterView& c, std::uint64_t& sent) {
-  if (c.generation == 0 || c.generation != sent) {
-    req["cluster"] = cluster_json(c);
-    sent = c.generation;
-  }
-}
-}  // namespace
-
 Status IsolatedPartition::admit(Job& job, const ClusterView& cluster) {
   Json req = {{"m", "admit"}, {"job", job}};
-  attach_cluster(req, cluster, host_->sent_generation_);
   std::string err;
-  auto r = host_->call(std::move(req), &err);
+  auto r = host_->call(std::move(req), cluster, &err);
   if (!r) return Status::error(err);
   if (r->contains("job")) job = r->at("job").get<Job>();
   return status_from(*r);
@@ -212,25 +215,22 @@ Status IsolatedPartition::admit(Job& job, const ClusterView& cluster) {
 
 Status IsolatedPartition::gate(const Job& job, const ClusterView& cluster) {
   Json req = {{"m", "gate"}, {"job", job}};
-  attach_cluster(req, cluster, host_->sent_generation_);
   std::string err;
-  auto r = host_->call(std::move(req), &err);
+  auto r = host_->call(std::move(req), cluster, &err);
   return r ? status_from(*r) : Status::error(err);
 }
 
 Status IsolatedSelect::feasible(const Job& job, const ClusterView& cluster) {
   Json req = {{"m", "feasible"}, {"job", job}};
-  attach_cluster(req, cluster, host_->sent_generation_);
   std::string err;
-  auto r = host_->call(std::move(req), &err);
+  auto r = host_->call(std::move(req), cluster, &err);
   return r ? status_from(*r) : Status::error(err);
 }
 
 Status IsolatedSelect::select(const Job& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) {
   Json req = {{"m", "select"}, {"job", job}};
-  attach_cluster(req, cluster, host_->sent_generation_);
   std::string err;
-  auto r = host_->call(std::move(req), &err);
+  auto r = host_->call(std::move(req), cluster, &err);
   if (!r) return Status::error(err);
   out = r->value("alloc", std::vector<NodeAlloc>{});
   return status_from(*r);

@@ -34,10 +34,14 @@ class PluginHost {
   // Starts the host and waits for it to load and configure the plugin. False with the host's
   // errors (positioned like in-process ones) appended to `errors`.
   bool start(std::vector<std::string>& errors);
-  // One decision: nullopt (and *error) when the host is down, crashed or too slow.
-  std::optional<nlohmann::json> call(nlohmann::json request, std::string* error);
+  // One decision: nullopt (and *error) when the host is down, crashed or too slow. The cluster is
+  // sent along when the host has not seen this generation of it (always after a restart).
+  std::optional<nlohmann::json> call(nlohmann::json request, const ClusterView& cluster, std::string* error);
   const std::string& plugin_name() const { return name_; }
   int restarts() const { return restarts_; }
+  // Whether the last call reached a running host (false: it was refused while the host restarts).
+  // A failure of a call that ran is the fault of what it was asked; one that did not run is not.
+  bool last_call_ran() const { return last_call_ran_; }
 
  private:
   void stop();
@@ -53,6 +57,7 @@ class PluginHost {
   double backoff_s_ = 0.1;
   double next_start_ = 0;  // steady clock seconds
   int restarts_ = 0;
+  bool last_call_ran_ = false;
   friend class IsolatedPartition;
   friend class IsolatedSelect;
 };

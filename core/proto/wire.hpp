@@ -32,6 +32,7 @@ std::string encode_error(std::string_view error);
 // JSON forms of the model (missing fields take their defaults; wrong types throw).
 NLOHMANN_JSON_SERIALIZE_ENUM(JobState, {{JobState::Pending, "PENDING"},
                                         {JobState::Running, "RUNNING"},
+                                        {JobState::Completing, "COMPLETING"},
                                         {JobState::Completed, "COMPLETED"},
                                         {JobState::Failed, "FAILED"},
                                         {JobState::Cancelled, "CANCELLED"},
@@ -53,10 +54,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_l
                                                 stdout_pattern, stderr_pattern, stdin_path, open_append, script, argv,
                                                 env, depends, hold, requeue, batch, io_endpoint, submit_host, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, gpus)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, completing, reason,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, end_state, reason,
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
-                                                exit_code, term_signal, restarts, cancel_requested, launched,
-                                                stdout_path, stderr_path)
+                                                exit_code, term_signal, restarts, launched, stdout_path, stderr_path)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Gpu, index, type)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Node, name, cpus, mem_mb, gpus, partitions, features, responding, drain,
                                                 down_admin, reason, reason_user, reason_time, alloc_cpus, alloc_mem_mb,

@@ -16,9 +16,12 @@ using Time = std::int64_t;
 inline constexpr std::int64_t kUnlimited = -1;
 inline constexpr std::int64_t kNoValue = -2;
 
+// Slurm's job states. COMPLETING (CG) is a job whose end is decided (Job::end_state) while its
+// processes are still being killed and reaped; it holds its resources until they are gone.
 enum class JobState : std::uint8_t {
   Pending,
   Running,
+  Completing,
   Completed,
   Failed,
   Cancelled,
@@ -27,16 +30,18 @@ enum class JobState : std::uint8_t {
   Preempted,
   OutOfMemory,
 };
-inline constexpr bool is_final(JobState s) { return s != JobState::Pending && s != JobState::Running; }
+inline constexpr bool is_final(JobState s) {
+  return s != JobState::Pending && s != JobState::Running && s != JobState::Completing;
+}
 
 // Slurm's long and short names: "PENDING"/"PD", "NODE_FAIL"/"NF", ...
 inline const char* state_name(JobState s) {
-  static constexpr const char* k[] = {"PENDING", "RUNNING",   "COMPLETED", "FAILED",       "CANCELLED",
-                                      "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY"};
+  static constexpr const char* k[] = {"PENDING",   "RUNNING", "COMPLETING", "COMPLETED", "FAILED",
+                                      "CANCELLED", "TIMEOUT", "NODE_FAIL",  "PREEMPTED", "OUT_OF_MEMORY"};
   return k[static_cast<int>(s)];
 }
 inline const char* state_code(JobState s) {
-  static constexpr const char* k[] = {"PD", "R", "CD", "F", "CA", "TO", "NF", "PR", "OOM"};
+  static constexpr const char* k[] = {"PD", "R", "CG", "CD", "F", "CA", "TO", "NF", "PR", "OOM"};
   return k[static_cast<int>(s)];
 }
 inline std::optional<JobState> parse_state(const std::string& in) {
@@ -109,15 +114,14 @@ struct Job {
   std::string user, group;
   JobSpec spec;
   JobState state = JobState::Pending;
-  bool completing = false;  // final state decided, processes still being reaped
-  std::string reason;       // "None", "Resources", "Priority", "Dependency", ...
+  JobState end_state = JobState::Pending;  // while COMPLETING: the final state it will take
+  std::string reason;                      // "None", "Resources", "Priority", "Dependency", ...
   std::uint32_t priority = 0;
   Time submit_time = 0, eligible_time = 0, start_time = 0, end_time = 0;
   std::vector<NodeAlloc> alloc;
   int exit_code = 0;    // WEXITSTATUS
   int term_signal = 0;  // signal that ended it, 0 if none
   std::uint32_t restarts = 0;
-  bool cancel_requested = false;
   bool launched = false;                 // the node agent confirmed the launch
   std::string stdout_path, stderr_path;  // resolved at launch
 };

@@ -1,0 +1,38 @@
+// The controller's request handlers, one per message type; controller.cpp's table says who may
+// send each. A handler changes state through CtlState (job events, the node ledger), queues writes
+// and replies, and never blocks. Malformed bodies throw (nlohmann::json errors); the loop turns
+// that into an error reply.
+#pragma once
+#include "core/ctld/state.hpp"
+
+namespace sluice {
+
+using Handler = void (*)(CtlState&, const Request&, const Json&);
+
+// Clients (requests.cpp).
+void on_ping(CtlState& s, const Request& r, const Json& body);
+void on_submit(CtlState& s, const Request& r, const Json& body);           // sbatch, srun
+void on_jobs(CtlState& s, const Request& r, const Json& body);             // squeue, scontrol show job
+void on_nodes(CtlState& s, const Request& r, const Json& body);            // sinfo, scontrol show node/partition
+void on_cancel(CtlState& s, const Request& r, const Json& body);           // scancel
+void on_hold_request(CtlState& s, const Request& r, const Json& body);     // scontrol hold
+void on_release_request(CtlState& s, const Request& r, const Json& body);  // scontrol release
+void on_update_node(CtlState& s, const Request& r, const Json& body);      // scontrol update NodeName=
+void on_acct(CtlState& s, const Request& r, const Json& body);             // sacct
+
+// Administration (reconfig.cpp).
+void on_reconfigure(CtlState& s, const Request& r, const Json& body);  // scontrol reconfigure
+void on_whatif(CtlState& s, const Request& r, const Json& body);       // scontrol whatif -f FILE
+// Re-reads the config file and swaps config and plugins in whole; on any error nothing changes and
+// `errors` says why (SIGHUP and on_reconfigure).
+void reconfigure(CtlState& s, std::vector<std::string>& errors);
+
+// Node agents (agents.cpp); Request::node names the node.
+void on_register(CtlState& s, const Request& r, const Json& body);
+void on_heartbeat(CtlState& s, const Request& r, const Json& body);
+void on_job_started(CtlState& s, const Request& r, const Json& body);
+void on_job_ended(CtlState& s, const Request& r, const Json& body);
+// Once a second: silent nodes go DOWN, unconfirmed launches are resent, old finished jobs leave memory.
+void tick(CtlState& s);
+
+}  // namespace sluice

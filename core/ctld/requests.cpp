@@ -1,0 +1,212 @@
+// Client requests: what sbatch/srun, squeue, sinfo, scancel, scontrol and sacct ask. Each handler
+// checks what the request may do, turns it into job events or node changes, and queues its reply.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/ctld/handlers.hpp"
+#include "core/util/hostlist.hpp"
+#include "core/util/text.hpp"
+
+namespace sluice {
+
+void on_ping(CtlState& s, const Request& r, const Json&) {
+  s.out.reply(r.peer, {{"version", SLUICE_VERSION}, {"time", s.now()}});
+}
+
+void on_submit(CtlState& s, const Request& r, const Json& b) {
+  Job j;
+  j.spec = b.at("spec").get<JobSpec>();
+  j.uid = r.who.uid;
+  j.gid = r.who.gid;
+  j.user = user_name(j.uid);
+  j.group = group_name(j.gid);
+  j.submit_time = j.eligible_time = s.now();
+  j.reason = "None";
+  if (j.spec.nodes == 0 || j.spec.ntasks == 0 || j.spec.cpus_per_task == 0)
+    return s.out.error(r.peer, "Invalid node/task/cpu count specified");
+  if (j.spec.batch && j.spec.script.empty()) return s.out.error(r.peer, "Batch job has no script");
+  if (!j.spec.batch && j.spec.argv.empty()) return s.out.error(r.peer, "No command given");
+  if (j.spec.ntasks < j.spec.nodes) j.spec.ntasks = j.spec.nodes;
+  const ClusterView cv = s.view();
+  Status st = s.plugins->admit(j, cv);
+  if (st.code == Code::Reject || st.code == Code::Error) {
+    if (st.code == Code::Error) spdlog::warn("submission by uid={} refused: {}", r.who.uid, st.message);
+    return s.out.error(r.peer, st.message);
+  }
+  st = s.plugins->feasible(j, cv);
+  if (st.code == Code::Reject) return s.out.error(r.peer, st.message);
+  for (const auto& d : j.spec.depends)
+    if (!s.jobs.state_of(d.job)) return s.out.error(r.peer, "Job dependency problem");
+  const Job& added = s.jobs.submit(std::move(j));
+  s.submits.emplace_back(r.peer, added.id);
+  s.sched_needed = true;
+}
+
+void on_jobs(CtlState& s, const Request& r, const Json& b) {
+  // Listings leave out what no listing prints: the environment and the script.
+  auto brief = [](const Job& j) {
+    Json out = j;
+    out["spec"].erase("env");
+    out["spec"].erase("script");
+    return out;
+  };
+  Json arr = Json::array();
+  if (auto ids = b.find("ids"); ids != b.end() && !ids->empty()) {
+    for (const auto& idj : *ids) {
+      auto id = idj.get<std::uint64_t>();
+      if (const Job* j = s.jobs.find(id))
+        arr.push_back(brief(*j));
+      else if (auto sj = s.store.get_job(id))
+        arr.push_back(brief(*sj));
+    }
+  } else {
+    for (const auto& [id, j] : s.jobs.all()) arr.push_back(brief(j));
+  }
+  s.out.reply(r.peer, {{"jobs", std::move(arr)}, {"now", s.now()}});
+}
+
+void on_nodes(CtlState& s, const Request& r, const Json&) {
+  s.out.reply(
+      r.peer,
+      {{"nodes", s.nodes.all()}, {"partitions", s.partitions}, {"now", s.now()}, {"cluster", s.cfg->cluster_name}});
+}
+
+namespace {
+
+// scancel's filters (-u, -n, -p, -t) beside explicit ids.
+struct CancelFilter {
+  std::optional<std::uint32_t> uid;
+  std::string name, partition;
+  std::vector<JobState> states;
+  bool any() const { return uid || !name.empty() || !partition.empty() || !states.empty(); }
+  bool matches(const Job& j) const {
+    return (!uid || j.uid == *uid) && (name.empty() || j.spec.name == name) &&
+           (partition.empty() || j.spec.partition == partition) &&
+           (states.empty() || std::ranges::find(states, j.state) != states.end());
+  }
+};
+
+// Cancels (or signals, with --signal) one job on behalf of `r`; the result for the reply.
+Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
+  if (!s.may_act(r, j)) return {{"id", j.id}, {"error", "Access/permission denied"}};
+  if (is_final(j.state) || j.state == JobState::Completing)
+    return {{"id", j.id}, {"error", "Job/step already completing or completed"}};
+  if (sig && sig != SIGKILL && j.state == JobState::Running) {
+    for (const auto& a : j.alloc) s.out.to_node(a.node, "kill", {{"id", j.id}, {"signal", sig}, {"reason", "signal"}});
+    return {{"id", j.id}};
+  }
+  s.handle(j, JobEvent(JobEventKind::Cancelled));
+  spdlog::info("cancel job={} by uid={}", j.id, r.who.uid);
+  return {{"id", j.id}};
+}
+
+}  // namespace
+
+void on_cancel(CtlState& s, const Request& r, const Json& b) {
+  const int sig = b.value("signal", 0);
+  CancelFilter f;
+  f.name = b.value("name", std::string());
+  f.partition = b.value("partition", std::string());
+  for (const auto& st : b.value("states", std::vector<std::string>{}))
+    if (auto parsed = parse_state(st)) f.states.push_back(*parsed);
+  if (const std::string user = b.value("user", std::string()); !user.empty()) {
+    f.uid = user_id(user);
+    if (!f.uid) return s.out.error(r.peer, "Invalid user name: " + user);
+  }
+  Json results = Json::array();
+  const auto ids = b.value("ids", std::vector<std::uint64_t>{});
+  if (!ids.empty()) {
+    for (auto id : ids) {
+      Job* j = s.jobs.find(id);
+      if (!j)
+        results.push_back({{"id", id}, {"error", "Invalid job id specified"}});
+      else if ((!f.uid || j->uid == *f.uid) && (f.name.empty() || j->spec.name == f.name))
+        results.push_back(cancel_one(s, r, *j, sig));
+    }
+  } else if (f.any()) {
+    for (auto& [id, j] : s.jobs.all())
+      if (!is_final(j.state) && j.state != JobState::Completing && f.matches(j) && (r.admin || j.uid == r.who.uid))
+        results.push_back(cancel_one(s, r, j, sig));
+  }
+  s.sched_needed = true;
+  s.out.reply(r.peer, {{"results", results}});
+}
+
+void on_hold(CtlState& s, const Request& r, const Json& b, bool hold) {
+  Json results = Json::array();
+  for (auto id : b.value("ids", std::vector<std::uint64_t>{})) {
+    Job* j = s.jobs.find(id);
+    if (!j) {
+      results.push_back({{"id", id}, {"error", "Invalid job id specified"}});
+    } else if (!s.may_act(r, *j)) {
+      results.push_back({{"id", id}, {"error", "Access/permission denied"}});
+    } else if (j->state != JobState::Pending) {
+      results.push_back({{"id", id}, {"error", "Job is no longer pending execution"}});
+    } else {
+      // A hold is a reason on a pending job, not a state.
+      j->spec.hold = hold;
+      j->reason = hold ? (r.who.uid == j->uid ? "JobHeldUser" : "JobHeldAdmin") : "None";
+      j->priority = hold ? 0 : base_priority(j->id);
+      s.store.put(*j);
+      results.push_back({{"id", id}});
+    }
+  }
+  s.sched_needed = true;
+  s.out.reply(r.peer, {{"results", results}});
+}
+
+void on_hold_request(CtlState& s, const Request& r, const Json& b) { on_hold(s, r, b, true); }
+void on_release_request(CtlState& s, const Request& r, const Json& b) { on_hold(s, r, b, false); }
+
+void on_update_node(CtlState& s, const Request& r, const Json& b) {
+  const std::string state = to_lower(b.value("state", std::string()));
+  const std::string reason = b.value("reason", std::string());
+  auto names = expand_hostlist(b.value("names", std::string()));
+  if (!names || names->empty()) return s.out.error(r.peer, "Invalid node name specified");
+  for (const auto& nm : *names)
+    if (!s.nodes.find(nm)) return s.out.error(r.peer, "Invalid node name specified: " + nm);
+  if ((state == "drain" || state == "down") && reason.empty())
+    return s.out.error(r.peer, "You must specify a reason when DOWNING or DRAINING a node. Request denied");
+  if (state != "drain" && state != "down" && state != "resume" && state != "idle" && state != "undrain")
+    return s.out.error(r.peer, "Invalid node state specified");
+  for (const auto& nm : *names) {
+    Node& n = *s.nodes.find(nm);
+    if (state == "drain") {
+      n.drain = true;
+    } else if (state == "down") {
+      n.down_admin = true;
+      s.node_down(n, "admin down: " + reason);
+    } else {
+      n.drain = false;
+      n.down_admin = false;
+    }
+    n.reason = (state == "drain" || state == "down") ? reason : "";
+    n.reason_user = user_name(r.who.uid);
+    n.reason_time = s.now();
+    s.store.put_node_admin(n.name, {n.drain, n.down_admin, n.reason, n.reason_user, n.reason_time});
+    spdlog::info("node={} state={} reason=\"{}\" by={}", n.name, state, reason, n.reason_user);
+  }
+  s.nodes.changed();
+  s.sched_needed = true;
+  s.out.reply(r.peer, Json::object());
+}
+
+void on_acct(CtlState& s, const Request& r, const Json& b) {
+  s.store.commit();
+  AcctQuery q;
+  q.ids = b.value("ids", std::vector<std::uint64_t>{});
+  q.since = b.value("since", Time{0});
+  if (b.value("all_users", false)) {
+  } else if (auto u = b.find("user"); u != b.end()) {
+    auto uid = user_id(u->get<std::string>());
+    if (!uid) return s.out.error(r.peer, "Invalid user name");
+    q.uid = *uid;
+  } else if (q.ids.empty()) {
+    q.uid = r.who.uid;
+  }
+  s.out.reply(r.peer, {{"jobs", s.store.query(q)}, {"now", s.now()}});
+}
+
+}  // namespace sluice

@@ -69,7 +69,16 @@ Status PluginSet::guarded(const Slot& slot, const char* what, F&& f) {
 }
 
 Status PluginSet::admit(Job& job, const ClusterView& c) {
-  return guarded(partition_, "partition.admit", [&] { return partition_api_->admit(job, c); });
+  Job submitted = job;  // the plugin sees a copy: nothing it does to it reaches the job
+  Admission decided = asked(job);
+  Status st = guarded(partition_, "partition.admit", [&] { return partition_api_->admit(submitted, c, decided); });
+  if (!st.is_ok()) return st;
+  if (std::string why = admission_problem(decided, c); !why.empty()) {
+    last_error_blamed_ = true;
+    return Status::error(std::string(partition_.get()->name()) + ": invalid admission: " + why);
+  }
+  apply_admission(job, decided);
+  return st;
 }
 Status PluginSet::gate(const Job& job, const ClusterView& c) {
   return guarded(partition_, "partition.gate", [&] { return partition_api_->gate(job, c); });

@@ -18,6 +18,8 @@ class PluginSet {
   // Loads every extension point of `cfg`; nullptr with `errors` filled on any failure.
   static std::unique_ptr<PluginSet> load(const Config& cfg, std::vector<std::string>& errors);
 
+  // partition.admit: on Ok the plugin's Admission, checked (admission_problem), is applied to the
+  // job field by field; the plugin itself only ever sees a copy of the job.
   Status admit(Job& job, const ClusterView& c);
   Status gate(const Job& job, const ClusterView& c);
   Status feasible(const Job& job, const ClusterView& c);

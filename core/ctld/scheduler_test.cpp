@@ -22,18 +22,20 @@ namespace fs = std::filesystem;
 struct Site {
   fs::path dir;
   std::shared_ptr<const Config> cfg;
-  explicit Site(const std::string& select) {
+  explicit Site(const std::string& select, const std::string& partition = SLUICE_PLUGIN_DIR "/libpartition.so",
+                bool isolate = false) {
     dir = fs::temp_directory_path() / ("sluice-sched-test-" + std::to_string(::getpid()) + "-" +
                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
-    fs::create_directories(dir);
+    fs::create_directories(dir / "state");
     std::ofstream(dir / "site.toml") << "[controller]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
                                      << "[[nodes]]\nnames = \"n[1-2]\"\ncpus = 4\nmemory = \"8G\"\ngpus = { t4 = 2 }\n"
                                      << "[[nodes]]\nnames = \"n3\"\ncpus = 8\nmemory = \"16G\"\ngpus = { a10 = 1 }\n"
                                      << "[[partitions]]\nname = \"high\"\nnodes = \"ALL\"\ndefault = true\n"
                                      << "priority_tier = 10\n"
                                      << "[[partitions]]\nname = \"low\"\nnodes = \"n[1-2]\"\npriority_tier = 1\n"
-                                     << "[plugins.partition]\nlibrary = \"" SLUICE_PLUGIN_DIR "/libpartition.so\"\n"
+                                     << "[plugins.partition]\nlibrary = \"" << partition << "\"\n"
+                                     << "isolate = " << (isolate ? "true" : "false") << "\n"
                                      << "[plugins.select]\nlibrary = \"" << select << "\"\n";
     std::vector<std::string> errors;
     cfg = load_config((dir / "site.toml").string(), errors);
@@ -218,6 +220,35 @@ TEST(LivePass, JobThatKeepsBreakingAPluginIsHeld) {
   }
   s.schedule();
   EXPECT_EQ(s.jobs.find(bad_id)->reason, "PluginFault(fixture/lying_select)") << "held jobs stay held";
+}
+
+// Admission decides values; the core applies them field by field. A partition plugin that casts
+// away const and rewrites the job (root's uid, another id, RUNNING) changes nothing but the
+// partition and time limit, in process and isolated.
+TEST(Admission, APluginCannotChangeIdentity) {
+  for (bool isolate : {false, true}) {
+    SCOPED_TRACE(isolate ? "isolated" : "in process");
+    Site site(kSelectGpu, SLUICE_FIXTURE_DIR "/libfixture_identity_thief.so", isolate);
+    auto plugins = site.plugins();
+    ASSERT_TRUE(plugins);
+    Job j = job(0, "", 1);
+    j.uid = j.gid = 65534;
+    j.user = "nobody";
+    j.group = "nogroup";
+    j.spec.workdir = "/tmp";
+    j.spec.time_limit = kNoValue;
+    const auto nodes = site.nodes();
+    const Status st = plugins->admit(j, {nodes, site.cfg->partitions});
+    ASSERT_TRUE(st.is_ok()) << st.message;
+    EXPECT_EQ(j.spec.partition, "high");
+    EXPECT_EQ(j.spec.time_limit, 3600);
+    EXPECT_EQ(j.uid, 65534u);
+    EXPECT_EQ(j.gid, 65534u);
+    EXPECT_EQ(j.user, "nobody");
+    EXPECT_EQ(j.id, 0u);
+    EXPECT_EQ(j.state, JobState::Pending);
+    EXPECT_EQ(j.spec.workdir, "/tmp");
+  }
 }
 
 }  // namespace

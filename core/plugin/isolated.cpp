@@ -204,12 +204,14 @@ std::optional<Json> PluginHost::call(Json request, const ClusterView& cluster, s
   }
 }
 
-Status IsolatedPartition::admit(Job& job, const ClusterView& cluster) {
-  Json req = {{"m", "admit"}, {"job", job}};
+Status IsolatedPartition::admit(const Job& job, const ClusterView& cluster, Admission& out) {
+  Json req = {{"m", "admit"}, {"job", job}, {"partition", out.partition}, {"time_limit", out.time_limit}};
   std::string err;
   auto r = host_->call(std::move(req), cluster, &err);
   if (!r) return Status::error(err);
-  if (r->contains("job")) job = r->at("job").get<Job>();
+  // Only the decision's fields are read back: whatever else the host sends cannot reach the job.
+  out.partition = r->value("partition", out.partition);
+  out.time_limit = r->value("time_limit", out.time_limit);
   return status_from(*r);
 }
 
@@ -264,8 +266,10 @@ int serve_plugin(Plugin& plugin, const std::string& endpoint) {
       const std::string m = req.value("m", std::string());
       Status st = Status::error("unknown method " + m);
       if (m == "admit" && partition) {
-        st = partition->admit(job, cv);
-        reply["job"] = job;
+        Admission a{req.value("partition", std::string()), req.value("time_limit", kNoValue)};
+        st = partition->admit(job, cv, a);
+        reply["partition"] = a.partition;
+        reply["time_limit"] = a.time_limit;
       } else if (m == "gate" && partition) {
         st = partition->gate(job, cv);
       } else if (m == "feasible" && select) {

@@ -69,7 +69,7 @@ class IsolatedPartition final : public PartitionPolicy {
   bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
     return true;  // configured inside the host
   }
-  Status admit(Job& job, const ClusterView& cluster) override;
+  Status admit(const Job& job, const ClusterView& cluster, Admission& out) override;
   Status gate(const Job& job, const ClusterView& cluster) override;
 
  private:

@@ -61,18 +61,19 @@ class PartitionPlugin final : public PartitionPolicy {
     return errors.empty();
   }
 
-  Status admit(Job& job, const ClusterView& cluster) override {
-    const Partition* p =
-        job.spec.partition.empty() ? cluster.default_partition() : cluster.partition(job.spec.partition);
+  Status admit(const Job& submitted, const ClusterView& cluster, Admission& out) override {
+    const Partition* p = out.partition.empty() ? cluster.default_partition() : cluster.partition(out.partition);
     if (!p) return Status::reject("Invalid partition name specified");
-    job.spec.partition = p->name;
+    out.partition = p->name;
+    if (out.time_limit == kNoValue) out.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
+    Job job = submitted;  // as it will be admitted, for the limit checks
+    job.spec.partition = out.partition;
+    job.spec.time_limit = out.time_limit;
     if (!p->allow_users.empty() && !member(p->allow_users, job.user) &&
         !(p->allow_groups.size() && in_groups(job, p->allow_groups)))
       return Status::reject("Access/permission denied");
     if (p->allow_users.empty() && !p->allow_groups.empty() && !in_groups(job, p->allow_groups))
       return Status::reject("User's group not permitted to use this partition");
-    if (job.spec.time_limit == kNoValue)
-      job.spec.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
     if (enforce_) {
       const std::string why = over_limit(job, *p);
       if (why == "PartitionTimeLimit")

@@ -8,6 +8,7 @@
 #include <functional>
 #include <sluice/options.hpp>
 #include <sluice/partition.hpp>
+#include <sluice/testkit.hpp>
 
 #include "tests/fixtures/plugin_harness.hpp"
 
@@ -124,7 +125,7 @@ TEST_P(Admit, Decides) {
   const std::vector<Node> nodes;
   const std::vector<Partition> parts = partitions();
   Job job = job_for(c.request);
-  const Status s = plugin->admit(job, {nodes, parts});
+  const Status s = testkit::admit(*plugin, job, {nodes, parts});
   EXPECT_EQ(s.code, c.code);
   EXPECT_EQ(s.message, c.message);
   if (c.code == Ok) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <sluice/export.hpp>
+#include <sluice/ledger.hpp>
 #include <sluice/options.hpp>
 #include <sluice/select.hpp>
 #include <string>
@@ -21,56 +22,6 @@ namespace sluice {
 namespace {
 
 constexpr const char* kName = "select/select_gpu";
-
-// One node's part of a job.
-struct Share {
-  std::uint64_t cpus = 1;
-  std::uint64_t mem_mb = 0;
-  std::uint32_t gpus = 0;
-  bool operator==(const Share&) const = default;
-};
-
-// Names arrive expanded and comma separated (the CLI expands hostlists); a repeated name counts once.
-std::vector<std::string> split_names(const std::string& csv) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < csv.size()) {
-    const std::size_t end = std::min(csv.find(',', pos), csv.size());
-    std::string name = csv.substr(pos, end - pos);
-    if (!name.empty() && std::ranges::find(out, name) == out.end()) out.push_back(std::move(name));
-    pos = end + 1;
-  }
-  return out;
-}
-
-// The job's shares on `count` nodes. Each demands at least as much as the next in every resource.
-std::vector<Share> shares(const JobSpec& s, std::size_t count) {
-  const std::uint64_t tasks = std::max<std::uint32_t>(1, s.ntasks);
-  std::vector<Share> out(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::uint64_t node_tasks = tasks / count + (i < tasks % count);
-    out[i].cpus = std::max<std::uint64_t>(1, node_tasks * s.cpus_per_task);
-    out[i].mem_mb = s.mem_mb;
-    out[i].gpus = std::max(s.gpus_per_node, static_cast<std::uint32_t>(s.gpus / count + (i < s.gpus % count)));
-  }
-  return out;
-}
-
-bool usable(const Node& n) { return n.responding && !n.drain && !n.down_admin; }
-
-std::uint64_t free_cpus(const Node& n) { return n.cpus - std::min(n.cpus, n.alloc_cpus); }
-
-bool gpu_matches(const Node& n, const Gpu& g, const std::string& type, bool free_only) {
-  return (type.empty() || g.type == type) && (!free_only || g.index >= n.gpu_used.size() || !n.gpu_used[g.index]);
-}
-
-// Whether `n` can hold `s`: now (on what is free) or ever (on its configured hardware).
-bool fits(const Node& n, const Share& s, const std::string& gpu_type, bool now) {
-  const std::uint64_t cpus = now ? free_cpus(n) : n.cpus;
-  const std::uint64_t mem = now ? n.mem_mb - std::min(n.mem_mb, n.alloc_mem_mb) : n.mem_mb;
-  const auto gpus = std::ranges::count_if(n.gpus, [&](const Gpu& g) { return gpu_matches(n, g, gpu_type, now); });
-  return cpus >= s.cpus && mem >= s.mem_mb && static_cast<std::uint64_t>(gpus) >= s.gpus;
-}
 
 // Nodes not chosen yet, in order of preference. take() searches from `next` on, past nodes that
 // were taken or did not fit the same share; reset `next` when the share changes.
@@ -132,7 +83,7 @@ class SelectGpu final : public SelectPolicy {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p) return Status::reject("Invalid partition name specified");
     std::vector<const Node*> listed, others;
-    if (!candidates(job, *p, cluster, listed, others) || assign(job.spec, listed, others, false).empty())
+    if (!candidate_nodes(job, *p, cluster, listed, others) || assign(job.spec, listed, others, false).empty())
       return Status::reject("Requested node configuration is not available");
     return Status::ok();
   }
@@ -141,10 +92,10 @@ class SelectGpu final : public SelectPolicy {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p) return Status::unschedulable("PartitionDown");
     std::vector<const Node*> listed, others;
-    if (!candidates(job, *p, cluster, listed, others) ||
-        !std::ranges::all_of(listed, [](const Node* n) { return usable(*n); }))
+    if (!candidate_nodes(job, *p, cluster, listed, others) ||
+        !std::ranges::all_of(listed, [](const Node* n) { return node_usable(*n); }))
       return Status::unschedulable("ReqNodeNotAvail");
-    std::erase_if(others, [](const Node* n) { return !usable(*n); });
+    std::erase_if(others, [](const Node* n) { return !node_usable(*n); });
     std::ranges::stable_sort(others, [&](const Node* a, const Node* b) {
       return spread_ ? free_cpus(*a) > free_cpus(*b) : free_cpus(*a) < free_cpus(*b);
     });
@@ -153,26 +104,14 @@ class SelectGpu final : public SelectPolicy {
     out.clear();
     for (const auto& [n, share] : chosen) {
       NodeAlloc a{n->name, static_cast<std::uint32_t>(share.cpus), share.mem_mb, {}};
-      for (const auto& g : n->gpus)
-        if (a.gpus.size() < share.gpus && gpu_matches(*n, g, job.spec.gpu_type, true)) a.gpus.push_back(g.index);
+      const std::vector<std::uint32_t> free = free_gpus(*n, job.spec.gpu_type);
+      a.gpus.assign(free.begin(), free.begin() + share.gpus);
       out.push_back(std::move(a));
     }
     return Status::ok();
   }
 
  private:
-  // The partition's nodes the job may use, not excluded (-x): those it lists (-w) and the others,
-  // in configuration order. False when a listed node is not among them.
-  static bool candidates(const Job& job, const Partition& p, const ClusterView& cluster,
-                         std::vector<const Node*>& listed, std::vector<const Node*>& others) {
-    const std::vector<std::string> names = split_names(job.spec.nodelist), excluded = split_names(job.spec.exclude);
-    for (const Node& n : cluster.nodes) {
-      if (std::ranges::find(p.nodes, n.name) == p.nodes.end() || std::ranges::find(excluded, n.name) != excluded.end())
-        continue;
-      (std::ranges::find(names, n.name) != names.end() ? listed : others).push_back(&n);
-    }
-    return listed.size() == names.size();
-  }
   bool spread_ = false;
 };
 

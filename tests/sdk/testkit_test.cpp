@@ -121,5 +121,83 @@ TEST(TestkitTest, LoadNamesTheFileAndTheProblem) {
       ThrowsMessage<std::runtime_error>(HasSubstr("partition/max_gpus does not implement the requested policy")));
 }
 
+// A select policy whose answer the test sets, to check place() holds it to the select contract.
+class Scripted final : public SelectPolicy {
+ public:
+  std::vector<NodeAlloc> answer;
+  std::string_view name() const override { return "test/scripted"; }
+  bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
+    return true;
+  }
+  Status feasible(const Job&, const ClusterView&) override { return Status::ok(); }
+  Status select(const Job&, const ClusterView&, std::vector<NodeAlloc>& out) override {
+    out = answer;
+    return Status::ok();
+  }
+};
+
+TEST(PlaceTest, HoldsAPolicyToTheSelectContract) {
+  FakeCluster cluster;
+  cluster.add_nodes("n", 2, {.cpus = 8, .mem_mb = 4096, .gpus = {{"t4", 2}}}).add_partition("gpu");
+  const Job job = JobBuilder().partition("gpu").tasks(2).cpus(2).gpus(1, "t4").build();
+  Scripted policy;
+  struct Case {
+    const char* name;
+    std::vector<NodeAlloc> answer;
+    std::string error;  // "" = placed
+  };
+  const Case cases[] = {
+      {"Valid", {{"n1", 4, 0, {1}}}, ""},
+      {"UnknownNode", {{"nosuchnode", 4, 0, {0}}}, "invalid placement: no node \"nosuchnode\""},
+      {"GpuOutOfRange", {{"n1", 4, 0, {99}}}, "invalid placement: node n1: no GPU 99"},
+      {"TooManyCpus", {{"n1", 1000, 0, {0}}}, "invalid placement: node n1: 1000 CPUs asked, 8 free"},
+      {"TooFewCpus", {{"n1", 3, 0, {0}}}, "invalid placement: 3 CPUs given, 4 asked"},
+      {"NoGpu", {{"n1", 4, 0, {}}}, "invalid placement: 0 GPUs given, 1 asked (-G)"},
+      {"NoNodes", {}, "invalid placement: no nodes"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    FakeCluster copy = cluster;
+    policy.answer = c.answer;
+    std::vector<NodeAlloc> out;
+    const Status st = place(policy, job, copy, out);
+    EXPECT_EQ(st.message, c.error);
+    EXPECT_EQ(st.is_ok(), c.error.empty());
+    EXPECT_EQ(copy.node("n1").alloc_cpus, c.error.empty() ? 4u : 0u) << "taken only when valid";
+  }
+}
+
+class Router final : public PartitionPolicy {
+ public:
+  std::string to;
+  std::string_view name() const override { return "test/router"; }
+  bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
+    return true;
+  }
+  Status admit(const Job&, const ClusterView&, Admission& out) override {
+    out.partition = to;
+    out.time_limit = 600;
+    return Status::ok();
+  }
+  Status gate(const Job&, const ClusterView&) override { return Status::ok(); }
+};
+
+TEST(AdmitTest, AppliesOnlyAValidAdmission) {
+  FakeCluster cluster;
+  cluster.add_node("n1", {.cpus = 2}).add_partition("gpu");
+  Router router;
+  router.to = "gpu";
+  Job job = JobBuilder().build();
+  ASSERT_TRUE(admit(router, job, cluster.view()).is_ok());
+  EXPECT_EQ(job.spec.partition, "gpu");
+  EXPECT_EQ(job.spec.time_limit, 600);
+  router.to = "nope";
+  Job other = JobBuilder().build();
+  const Status st = admit(router, other, cluster.view());
+  EXPECT_EQ(st.code, Code::Error);
+  EXPECT_EQ(st.message, "admitted to unknown partition \"nope\"");
+  EXPECT_EQ(other.spec.partition, "") << "nothing applied";
+}
+
 }  // namespace
 }  // namespace sluice::testkit

@@ -32,13 +32,12 @@ class MaxGpusPartition final : public sluice::PartitionPolicy {
     return errors.size() == before;
   }
 
-  sluice::Status admit(sluice::Job& job, const sluice::ClusterView& cluster) override {
-    const sluice::Partition* p =
-        job.spec.partition.empty() ? cluster.default_partition() : cluster.partition(job.spec.partition);
+  sluice::Status admit(const sluice::Job& job, const sluice::ClusterView& cluster, sluice::Admission& out) override {
+    const sluice::Partition* p = out.partition.empty() ? cluster.default_partition() : cluster.partition(out.partition);
     if (!p) return sluice::Status::reject("Invalid partition name specified");
-    job.spec.partition = p->name;
-    if (job.spec.time_limit == sluice::kNoValue)
-      job.spec.time_limit = p->default_time != sluice::kNoValue ? p->default_time : p->max_time;
+    out.partition = p->name;
+    if (out.time_limit == sluice::kNoValue)
+      out.time_limit = p->default_time != sluice::kNoValue ? p->default_time : p->max_time;
     const std::int64_t gpus =
         std::max<std::int64_t>(job.spec.gpus, std::int64_t{job.spec.gpus_per_node} * job.spec.nodes);
     if (gpus > max_gpus_)

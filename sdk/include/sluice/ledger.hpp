@@ -96,6 +96,58 @@ inline std::vector<std::string> split_node_names(std::string_view csv) {
   return out;
 }
 
+// ---- Helpers for select policies: what every placement needs, so that a policy only ranks. ----
+
+// One node's part of a job: CPUs, memory (MB) and GPUs (a count; indices are chosen later).
+struct Share {
+  std::uint64_t cpus = 1;
+  std::uint64_t mem_mb = 0;
+  std::uint32_t gpus = 0;
+  bool operator==(const Share&) const = default;
+};
+
+// The job's shares on `count` nodes, as Slurm splits a request: tasks (-n, times -c CPUs) and -G
+// GPUs spread evenly, the remainder to the first nodes (-N2 -n3: 2+1 tasks); --mem and
+// --gres=gpu:N are per node; a node with no task still gets one CPU. Each share demands at least
+// as much as the next in every resource.
+inline std::vector<Share> shares(const JobSpec& s, std::size_t count) {
+  const std::uint64_t tasks = std::max<std::uint32_t>(1, s.ntasks);
+  std::vector<Share> out(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint64_t node_tasks = tasks / count + (i < tasks % count);
+    out[i].cpus = std::max<std::uint64_t>(1, node_tasks * s.cpus_per_task);
+    out[i].mem_mb = s.mem_mb;
+    out[i].gpus = std::max(s.gpus_per_node, static_cast<std::uint32_t>(s.gpus / count + (i < s.gpus % count)));
+  }
+  return out;
+}
+
+// Whether `n` can hold `s` with GPUs of `gpu_type` ("" = any): `now` on what is free, else ever
+// (on its configured hardware).
+inline bool fits(const Node& n, const Share& s, std::string_view gpu_type, bool now) {
+  const std::uint64_t cpus = now ? free_cpus(n) : n.cpus, mem = now ? free_mem_mb(n) : n.mem_mb;
+  if (cpus < s.cpus || mem < s.mem_mb) return false;
+  std::uint64_t gpus = 0;
+  for (std::size_t i = 0; i < n.gpus.size() && gpus < s.gpus; ++i)
+    gpus += (gpu_type.empty() || n.gpus[i].type == gpu_type) && (!now || i >= n.gpu_used.size() || !n.gpu_used[i]);
+  return gpus >= s.gpus;
+}
+
+// The nodes of the job's partition it may use (not excluded by -x), split into those it lists
+// (-w) and the others, in configuration order. False when a listed node is not among them.
+inline bool candidate_nodes(const Job& job, const Partition& p, const ClusterView& cluster,
+                            std::vector<const Node*>& listed, std::vector<const Node*>& others) {
+  const std::vector<std::string> names = split_node_names(job.spec.nodelist),
+                                 excluded = split_node_names(job.spec.exclude);
+  for (const Node& n : cluster.nodes) {
+    if (std::find(p.nodes.begin(), p.nodes.end(), n.name) == p.nodes.end() ||
+        std::find(excluded.begin(), excluded.end(), n.name) != excluded.end())
+      continue;
+    (std::find(names.begin(), names.end(), n.name) != names.end() ? listed : others).push_back(&n);
+  }
+  return listed.size() == names.size();
+}
+
 // The select contract: why `placement` (a select() answer for `job`) cannot be applied to
 // `cluster` now; empty when it can. A placement must
 // - name at least max(1, -N) nodes and every -w node, each once, none of -x;

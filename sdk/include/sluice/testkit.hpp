@@ -8,7 +8,10 @@
 //   auto loaded = sluice::testkit::load<sluice::PartitionPolicy>(PLUGIN_PATH);
 //   EXPECT_EQ(sluice::testkit::to_string(sluice::testkit::configure(*loaded.plugin, "max_gpus = 4")), "");
 //   sluice::Job job = sluice::testkit::JobBuilder().gpus(2, "a100").build();
-//   EXPECT_TRUE(loaded.plugin->admit(job, cluster.view()).is_ok());
+//   EXPECT_TRUE(sluice::testkit::admit(*loaded.plugin, job, cluster.view()).is_ok());
+//
+// admit() and place() call a policy exactly as the controller does, with the controller's checks
+// of the answer (sluice/ledger.hpp, sluice/partition.hpp), so what passes here passes there.
 #pragma once
 #include <toml++/toml.h>
 
@@ -18,7 +21,10 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <sluice/ledger.hpp>
+#include <sluice/partition.hpp>
 #include <sluice/plugin.hpp>
+#include <sluice/select.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -98,19 +104,22 @@ class FakeCluster {
   // Simulates one running job on a node: `cpus` CPUs, `mem_mb` memory and `gpus` GPUs (the lowest
   // free indices). Throws std::invalid_argument when the node has not that much free.
   FakeCluster& allocate(const std::string& name, std::uint32_t cpus, std::uint32_t gpus = 0, std::uint64_t mem_mb = 0) {
-    Node& n = node(name);
-    if (n.alloc_cpus + cpus > n.cpus || n.alloc_mem_mb + mem_mb > n.mem_mb ||
-        static_cast<std::size_t>(std::count(n.gpu_used.begin(), n.gpu_used.end(), false)) < gpus)
-      throw std::invalid_argument("allocate: not enough free resources on " + name);
-    for (std::size_t i = 0; gpus > 0; ++i)
-      if (!n.gpu_used[i]) {
-        n.gpu_used[i] = true;
-        --gpus;
-      }
-    n.alloc_cpus += cpus;
-    n.alloc_mem_mb += mem_mb;
-    n.free_mem_mb -= mem_mb;
-    ++n.running_jobs;
+    const std::vector<std::uint32_t> free = free_gpus(node(name));
+    if (free.size() < gpus) throw std::invalid_argument("allocate: not enough free GPUs on " + name);
+    return apply({{name, cpus, mem_mb, std::vector<std::uint32_t>(free.begin(), free.begin() + gpus)}});
+  }
+
+  // Takes a placement (a select() answer) from the nodes with the controller's ledger: what the
+  // controller does when it starts a job. Throws std::invalid_argument when a part does not fit
+  // (alloc_problem) or names no node here.
+  FakeCluster& apply(const std::vector<NodeAlloc>& placement) {
+    for (const NodeAlloc& a : placement)
+      if (std::string why = alloc_problem(node(a.node), a); !why.empty()) throw std::invalid_argument("apply: " + why);
+    for (const NodeAlloc& a : placement) {
+      Node& n = node(a.node);
+      allocate_on(n, a);
+      n.free_mem_mb -= std::min(n.free_mem_mb, a.mem_mb);
+    }
     return *this;
   }
 
@@ -130,6 +139,7 @@ class FakeCluster {
     return *it;
   }
 
+  static void allocate_on(Node& n, const NodeAlloc& a) { sluice::allocate(n, a); }
   std::vector<Node> nodes_;
   std::vector<Partition> partitions_;
 };
@@ -253,6 +263,30 @@ Loaded<Policy> load(const std::string& path) {
   plugin.release();
   out.plugin.reset(policy);
   return out;
+}
+
+// Admission as the controller runs it: the policy decides on what the job asked; a decision that
+// admission_problem() refuses becomes Status::error naming it; an Ok decision is applied to `job`.
+inline Status admit(PartitionPolicy& policy, Job& job, const ClusterView& cluster) {
+  Admission a = asked(job);
+  Status st = policy.admit(job, cluster, a);
+  if (!st.is_ok()) return st;
+  if (std::string why = admission_problem(a, cluster); !why.empty()) return Status::error(why);
+  apply_admission(job, a);
+  return st;
+}
+
+// Placement as the controller runs it: select(), then the select contract (placement_problem()).
+// A placement that breaks it becomes Status::error("invalid placement: ..."); a valid one is taken
+// from `cluster` (FakeCluster::apply) and returned in `out`.
+inline Status place(SelectPolicy& policy, const Job& job, FakeCluster& cluster, std::vector<NodeAlloc>& out) {
+  out.clear();
+  Status st = policy.select(job, cluster.view(), out);
+  if (!st.is_ok()) return st;
+  if (std::string why = placement_problem(job, cluster.view(), out); !why.empty())
+    return Status::error("invalid placement: " + why);
+  cluster.apply(out);
+  return st;
 }
 
 }  // namespace sluice::testkit

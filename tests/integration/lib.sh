@@ -28,6 +28,17 @@ cluster_up() {  # [config]
   cd "$WORK" || exit 1
 }
 
+# public_cli: a copy of the CLI (the static `sluice` and its command links) in $PUBLIC_BIN, which
+# every user can run: the build may lie where only its owner can enter (a clone under /root).
+# Removed with the cluster.
+public_cli() {
+  PUBLIC_BIN=$CLUSTER_DIR/bin
+  mkdir -p "$PUBLIC_BIN" && chmod 755 "$PUBLIC_BIN"
+  cp "$SLUICE_BIN/sluice" "$PUBLIC_BIN/sluice" && chmod 755 "$PUBLIC_BIN/sluice"
+  local cmd
+  for cmd in srun sbatch squeue sinfo scontrol scancel sacct; do ln -s sluice "$PUBLIC_BIN/$cmd"; done
+}
+
 cluster_down() {
   local rc=$?
   cd /

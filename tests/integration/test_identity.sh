@@ -3,7 +3,11 @@
 source "$(dirname "$0")/lib.sh"
 cluster_up
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root to switch users"; exit 0; fi
-as_nobody() { runuser -u nobody -- env PATH="$PATH" SLUICE_CONF="$SLUICE_CONF" SLUICE_TIMEOUT=5 "$@"; }
+# nobody runs a copy of the CLI (the build may sit under /root) from the cluster's work directory.
+public_cli
+as_nobody() { runuser -u nobody -- env PATH="$PUBLIC_BIN:/usr/bin:/bin" SLUICE_CONF="$SLUICE_CONF" SLUICE_TIMEOUT=5 "$@"; }
+expect_eq "$PUBLIC_BIN/srun|$WORK" "$(as_nobody bash -c 'echo "$(command -v srun)|$PWD"')" \
+  "nobody runs the public copy of the CLI from the work directory"
 
 expect_eq "65534" "$(as_nobody srun id -u)" "a job runs as the submitting user"
 id=$(as_nobody sbatch --parsable --wrap 'id -un; sleep 30')
@@ -18,6 +22,7 @@ expect_contains "Access/permission denied" "$out" "and is told why"
 expect_eq "PENDING" "$(job_state "$rid")" "the other user's job is untouched"
 out=$(as_nobody scontrol update NodeName=n1 State=DRAIN Reason=x 2>&1); rc=$?
 expect_eq 1 "$rc" "only admins drain nodes"
+expect_contains "Access/permission denied" "$out" "and the user is told why"
 scancel "$id"; expect_eq 0 $? "root (an admin) cancels anyone's job"
 wait_for 10 state_is "$id" CANCELLED || fail "admin cancel did not take"
 expect_eq "nobody" "$(head -1 "slurm-$id.out")" "the job's output file was written as the user"

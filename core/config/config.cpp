@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <initializer_list>
 #include <limits>
 #include <optional>
 #include <set>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "core/util/hostlist.hpp"
@@ -31,33 +33,49 @@ std::string type_name(node_type t) {
   return k[static_cast<int>(t)];
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string position(const toml::source_position& at) {
   return std::to_string(at.line) + ":" + std::to_string(at.column);
 }
 
-// The problems found so far, each at the position it refers to; flushed in file order.
+// The file a value was read from (`fallback` when the parser recorded none).
+std::string file_of(const toml::source_region& at, const std::string& fallback) {
+  return at.path && !at.path->empty() ? *at.path : fallback;
+}
+
+// The problems found so far, each at the position it refers to; flushed in file order (the files
+// in the order they were read), then line and column.
 class Diagnostics {
  public:
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+  explicit Diagnostics(std::string file) : files_{std::move(file)} {}
 
   void add(const toml::source_region& at, std::string_view path, std::string_view why) {
-    problems_.push_back({at.begin, std::string(path) + ": " + std::string(why)});
+    problems_.push_back({rank(file_of(at, files_.front())), at.begin, std::string(path) + ": " + std::string(why)});
   }
+  // Registers a file read through `include`, so that its problems sort after the earlier files'.
+  void read(const std::string& file) { rank(file); }
   bool empty() const { return problems_.empty(); }
   void flush(std::vector<std::string>& out) {
-    const auto where = [](const Problem& p) { return std::pair(p.at.line, p.at.column); };
+    const auto where = [](const Problem& p) { return std::tuple(p.file, p.at.line, p.at.column); };
     std::ranges::stable_sort(problems_, {}, where);
-    for (const Problem& p : problems_) out.push_back(file_ + ":" + position(p.at) + ": " + p.text);
+    for (const Problem& p : problems_) out.push_back(files_[p.file] + ":" + position(p.at) + ": " + p.text);
   }
 
  private:
+  std::size_t rank(const std::string& file) {
+    const auto it = std::ranges::find(files_, file);
+    if (it != files_.end()) return static_cast<std::size_t>(it - files_.begin());
+    files_.push_back(file);
+    return files_.size() - 1;
+  }
+
   struct Problem {
+    std::size_t file;
     toml::source_position at;
     std::string text;
   };
-  std::string file_;
+  std::vector<std::string> files_;
   std::vector<Problem> problems_;
 };
 
@@ -154,7 +172,7 @@ class Section {
     }
     std::string list;
     for (std::string_view a : allowed) list += (list.empty() ? "" : "|") + std::string(a);
-    error(*n, key, "expected one of " + list + ", got " + quoted(value));
+    error(*n, key, "expected one of " + list + ", got " + in_quotes(value));
     return std::nullopt;
   }
 
@@ -197,6 +215,107 @@ class Section {
   std::set<std::string, std::less<>> seen_;
 };
 
+// Reads a whole file; false with the reason in `why`.
+bool read_text(const std::string& path, std::string& text, std::string& why) {
+  int err = 0;
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    char buf[1 << 16];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) text.append(buf, n);
+    err = std::ferror(f) ? errno : 0;
+    std::fclose(f);
+  } else {
+    err = errno;
+  }
+  if (err != 0) why = std::strerror(err);
+  return err == 0;
+}
+
+std::string syntax_error(const toml::parse_error& e, const std::string& name) {
+  return file_of(e.source(), name) + ":" + position(e.source().begin) + ": " + std::string(e.description());
+}
+
+// Adds to `dst` what `src` has and `dst` lacks; tables present in both are merged the same way.
+// Nodes are moved, so they keep their source positions (and files).
+void merge_under(toml::table& dst, toml::table&& src) {
+  for (auto&& [key, value] : src) {
+    toml::node* mine = dst.get(key.str());
+    if (!mine) {
+      dst.insert(key, std::move(value));
+    } else if (mine->is_table() && value.is_table()) {
+      merge_under(*mine->as_table(), std::move(*value.as_table()));
+    }
+  }
+}
+
+// Parses a file and the files it includes into one document. TOML syntax errors are fatal (kept
+// in `syntax_errors`); other problems go to the diagnostics.
+class DocumentReader {
+ public:
+  explicit DocumentReader(Diagnostics& diag) : diag_(diag) {}
+
+  std::optional<toml::table> read(const std::string& text, const std::string& name) {
+    std::optional<toml::table> doc = parse(text, name);
+    if (!doc) return std::nullopt;
+    const toml::node* include = doc->get("include");
+    if (!include) return doc;
+    std::vector<std::pair<const toml::node*, std::string>> files;  // each entry and its path in messages
+    if (include->is_string()) {
+      files.emplace_back(include, "include");
+    } else if (const toml::array* list = include->as_array()) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string at = "include[" + std::to_string(i) + "]";
+        if ((*list)[i].is_string()) {
+          files.emplace_back(&(*list)[i], at);
+        } else {
+          diag_.add((*list)[i].source(), at, "expected string, got " + type_name((*list)[i].type()));
+        }
+      }
+    } else {
+      diag_.add(include->source(), "include", "expected string or array, got " + type_name(include->type()));
+    }
+    std::error_code ec;
+    open_.push_back(std::filesystem::weakly_canonical(name, ec));
+    std::vector<toml::table> included;
+    for (const auto& [node, at] : files) {
+      std::filesystem::path path = node->as_string()->get();
+      if (path.is_relative()) path = std::filesystem::path(name).parent_path() / path;
+      path = path.lexically_normal();
+      if (std::ranges::find(open_, std::filesystem::weakly_canonical(path, ec)) != open_.end()) {
+        diag_.add(node->source(), at, "include cycle: " + in_quotes(path.string()) + " is already being read");
+        continue;
+      }
+      std::string sub, why;
+      if (!read_text(path, sub, why)) {
+        diag_.add(node->source(), at, "cannot read " + in_quotes(path.string()) + ": " + why);
+        continue;
+      }
+      diag_.read(path);
+      if (auto table = read(sub, path)) included.push_back(std::move(*table));
+    }
+    open_.pop_back();
+    doc->erase("include");
+    // The including file wins, then the later includes over the earlier.
+    for (auto it = included.rbegin(); it != included.rend(); ++it) merge_under(*doc, std::move(*it));
+    return doc;
+  }
+
+  const std::vector<std::string>& syntax_errors() const { return syntax_; }
+
+ private:
+  std::optional<toml::table> parse(const std::string& text, const std::string& name) {
+    try {
+      return toml::parse(std::string_view(text), std::string_view(name));
+    } catch (const toml::parse_error& e) {
+      syntax_.push_back(syntax_error(e, name));
+      return std::nullopt;
+    }
+  }
+
+  Diagnostics& diag_;
+  std::vector<std::filesystem::path> open_;  // the chain of files being read, to refuse cycles
+  std::vector<std::string> syntax_;
+};
+
 // A Slurm time limit ("6-00:00:00", "UNLIMITED", ...).
 const toml::node* read_time(Section& s, std::string_view key, Time& out) {
   std::string text;
@@ -206,7 +325,7 @@ const toml::node* read_time(Section& s, std::string_view key, Time& out) {
     out = *t;
     return n;
   }
-  s.error(*n, key, "invalid time " + quoted(text));
+  s.error(*n, key, "invalid time " + in_quotes(text));
   return nullptr;
 }
 
@@ -215,7 +334,7 @@ std::optional<std::vector<std::string>> read_hostlist(Section& s, const toml::no
                                                       const std::string& expr) {
   std::string why;
   auto names = expand_hostlist(expr, &why);
-  if (!names) s.error(at, key, "invalid hostlist " + quoted(expr) + " (" + why + ")");
+  if (!names) s.error(at, key, "invalid hostlist " + in_quotes(expr) + " (" + why + ")");
   return names;
 }
 
@@ -254,7 +373,7 @@ void read_memory(Section& s, std::uint64_t& out) {
     if (mb && *mb > 0) {
       out = *mb;
     } else {
-      s.error(*n, "memory", "invalid memory size " + quoted(text->get()));
+      s.error(*n, "memory", "invalid memory size " + in_quotes(text->get()));
     }
   } else {
     s.error(*n, "memory", "expected string or integer, got " + type_name(n->type()));
@@ -286,7 +405,7 @@ void read_nodes(Section& root, std::vector<Node>& nodes) {
     if (list && list->empty()) s.error(*names, "names", "must not be empty");
     for (const std::string& name : list.value_or(std::vector<std::string>{})) {
       if (auto [it, fresh] = origin.emplace(name, s.path()); !fresh) {
-        s.error(*names, "names", "duplicate node " + quoted(name) + " (also in " + it->second + ")");
+        s.error(*names, "names", "duplicate node " + in_quotes(name) + " (also in " + it->second + ")");
         continue;
       }
       proto.name = name;
@@ -322,7 +441,7 @@ void read_partition_nodes(Section& s, Partition& p, std::vector<Node>& nodes) {
   }
   if (!unknown.empty()) {
     s.error(*n, "nodes",
-            (unknown.size() == 1 ? "unknown node " : "unknown nodes ") + quoted(compress_hostlist(unknown)));
+            (unknown.size() == 1 ? "unknown node " : "unknown nodes ") + in_quotes(compress_hostlist(unknown)));
   }
 }
 
@@ -335,7 +454,7 @@ void read_partitions(Section& root, Config& cfg) {
       if (p.name.empty()) {
         s.error(*n, "name", "must not be empty");
       } else if (auto [it, fresh] = names.emplace(p.name, s.path()); !fresh) {
-        s.error(*n, "name", "duplicate partition " + quoted(p.name) + " (also in " + it->second + ")");
+        s.error(*n, "name", "duplicate partition " + in_quotes(p.name) + " (also in " + it->second + ")");
       }
     }
     read_partition_nodes(s, p, cfg.nodes);
@@ -370,10 +489,15 @@ void read_plugins(std::optional<Section> s, Config& cfg) {
   std::string known;
   for (const auto& [point, library] : default_plugins()) {
     known += (known.empty() ? "" : ", ") + point;
-    PluginConfig pc{point, library, false, 2000, nullptr, "plugins." + point + ".options"};
+    PluginConfig pc{point, library, false, 2000, nullptr, "plugins." + point + ".options", cfg.file};
     if (auto ps = s ? s->section(point) : std::nullopt) {
+      pc.file = file_of(ps->table().source(), cfg.file);
       if (const toml::node* n = ps->read("library", pc.library, true); n && pc.library.empty()) {
         ps->error(*n, "library", "must not be empty");
+      } else if (n && pc.library.find('/') != std::string::npos && pc.library.front() != '/') {
+        // A relative path is relative to the file that names it, not to the daemon's directory.
+        const auto dir = std::filesystem::path(file_of(n->source(), cfg.file)).parent_path();
+        pc.library = std::filesystem::absolute(dir / pc.library).lexically_normal().string();
       }
       ps->read("isolate", pc.isolate);
       ps->read("deadline_ms", pc.deadline_ms, 1);
@@ -388,24 +512,19 @@ void read_plugins(std::optional<Section> s, Config& cfg) {
   if (s) s->finish("unknown plugin point (known: " + known + ")");
 }
 
-}  // namespace
-
-const Node* Config::node(const std::string& name) const {
-  auto it = std::ranges::find(nodes, name, &Node::name);
-  return it == nodes.end() ? nullptr : &*it;
-}
-
-std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& name,
-                                           std::vector<std::string>& errors) {
+// Reads `text` (and what it includes) into a Config.
+std::shared_ptr<const Config> build(const std::string& text, const std::string& name,
+                                    std::vector<std::string>& errors) {
   auto cfg = std::make_shared<Config>();
   cfg->file = name;
-  try {
-    cfg->doc = std::make_shared<const toml::table>(toml::parse(std::string_view(text), std::string_view(name)));
-  } catch (const toml::parse_error& e) {
-    errors.push_back(name + ":" + position(e.source().begin) + ": " + std::string(e.description()));
+  Diagnostics diag(name);
+  DocumentReader reader(diag);
+  auto doc = reader.read(text, name);
+  if (!reader.syntax_errors().empty()) {
+    errors.insert(errors.end(), reader.syntax_errors().begin(), reader.syntax_errors().end());
     return nullptr;
   }
-  Diagnostics diag(name);
+  cfg->doc = std::make_shared<const toml::table>(std::move(*doc));
   Section root(diag, *cfg->doc, "");
   if (auto s = root.section("cluster")) {
     s->read("name", cfg->cluster_name);
@@ -434,22 +553,29 @@ std::shared_ptr<const Config> parse_config(const std::string& text, const std::s
   return cfg;
 }
 
-std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>& errors) {
-  std::string text;
-  int err = 0;
-  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-    char buf[1 << 16];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) text.append(buf, n);
-    err = std::ferror(f) ? errno : 0;
-    std::fclose(f);
-  } else {
-    err = errno;
-  }
-  if (err != 0) {
-    errors.push_back(path + ": cannot read file: " + std::strerror(err));
+std::shared_ptr<const Config> load(const std::string& path, std::vector<std::string>& errors) {
+  std::string text, why;
+  if (!read_text(path, text, why)) {
+    errors.push_back(path + ": cannot read file: " + why);
     return nullptr;
   }
-  return parse_config(text, path, errors);
+  return build(text, path, errors);
+}
+
+}  // namespace
+
+const Node* Config::node(const std::string& name) const {
+  auto it = std::ranges::find(nodes, name, &Node::name);
+  return it == nodes.end() ? nullptr : &*it;
+}
+
+std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& name,
+                                           std::vector<std::string>& errors) {
+  return build(text, name, errors);
+}
+
+std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>& errors) {
+  return load(path, errors);
 }
 
 std::string default_config_path() {

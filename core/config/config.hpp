@@ -1,5 +1,12 @@
 // The site configuration (TOML). Parsed whole into an immutable Config; every problem is reported
 // at once as "file:line:col: dotted.path: why".
+//
+// A file may name others with a top-level `include = "path"` (or an array of paths; relative to
+// the including file). They are read first, in order; a later one and the including file
+// override them key by key: a key set by the including file replaces the included value, tables
+// present in both are merged, anything else (arrays of tables included) is taken whole. Errors
+// name the file that holds the offending value. `sluice local up` uses this to run a cluster from
+// the admin's file with its own ports and paths.
 #pragma once
 #include <map>
 #include <memory>
@@ -50,6 +57,7 @@ struct PluginConfig {
   int deadline_ms = 2000;                      // isolated: longest wait for one decision before the host is restarted
   std::shared_ptr<const toml::table> options;  // never null (empty table when absent)
   std::string options_path;                    // "plugins.select.options"
+  std::string file;                            // the file that sets [plugins.<point>] (or Config::file)
 };
 
 struct Config {

@@ -5,6 +5,8 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -187,6 +189,100 @@ TEST(ConfigTest, DefaultConfigPath) {
   unsetenv("SLUICE_CONF");
   EXPECT_EQ(default_config_path(), "/etc/sluice/sluice.toml");
   if (saved) setenv("SLUICE_CONF", saved->c_str(), 1);
+}
+
+// A directory of config files for include tests, removed afterwards.
+class ConfigFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sluice-config-test.XXXXXX";
+    ASSERT_TRUE(mkdtemp(tmpl));
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string dir_;
+};
+
+const std::string kBase =
+    "[cluster]\nname = \"base\"\n"                                         // 1-2
+    "[controller]\nlisten = \"tcp://10.0.0.1:6817\"\nnode_timeout = 10\n"  // 3-5
+    "state_dir = \"/var/lib/base\"\n" +                                    // 6
+    kMinimal +                                                             // 7-12
+    "[plugins.select]\nlibrary = \"../lib/libsel.so\"\n"                   // 13-14
+    "[plugins.select.options]\nstrategy = \"pack\"\n";                     // 15-16
+
+TEST_F(ConfigFilesTest, IncludingFileOverridesKeyByKey) {
+  const std::string base = write("base.toml", kBase);
+  const std::string top = write("local.toml",
+                                "include = \"base.toml\"\n[controller]\nlisten = \"ipc:///tmp/x.sock\"\n"
+                                "state_dir = \"/tmp/state\"\n[auth]\ntype = \"peercred\"\n");
+  std::vector<std::string> errors;
+  auto cfg = load_config(top, errors);
+  ASSERT_TRUE(cfg) << ::testing::PrintToString(errors);
+  EXPECT_EQ(cfg->file, top);
+  EXPECT_EQ(cfg->cluster_name, "base");
+  EXPECT_EQ(cfg->controller.listen, "ipc:///tmp/x.sock");
+  EXPECT_EQ(cfg->controller.address, "ipc:///tmp/x.sock");
+  EXPECT_EQ(cfg->controller.state_dir, "/tmp/state");
+  EXPECT_EQ(cfg->controller.node_timeout, 10);
+  EXPECT_EQ(cfg->auth.type, "peercred");
+  EXPECT_THAT(names_of(cfg->nodes), ElementsAre("n1"));
+  const PluginConfig& select = cfg->plugins.at("select");
+  EXPECT_EQ(select.file, base);
+  EXPECT_EQ(select.library, std::filesystem::path(dir_).parent_path() / "lib/libsel.so");
+  EXPECT_EQ(select.options->at_path("strategy").value<std::string>(), "pack");
+  EXPECT_EQ(cfg->plugins.at("partition").file, top);
+  // Positions stay those of the file that holds the value.
+  EXPECT_EQ(select.options->at_path("strategy").node()->source().begin.line, 16u);
+}
+
+TEST_F(ConfigFilesTest, LaterIncludesOverrideEarlierOnes) {
+  std::filesystem::create_directories(dir_ + "/sub");
+  write("a.toml", kBase);
+  write("sub/b.toml", "include = \"c.toml\"\n[cluster]\nname = \"b\"\n[controller]\nnode_timeout = 20\n");
+  write("sub/c.toml", "[controller]\nnode_timeout = 30\nkill_wait = 7\n");
+  const std::string top = write("top.toml", "include = [\"a.toml\", \"sub/b.toml\"]\n");
+  std::vector<std::string> errors;
+  auto cfg = load_config(top, errors);
+  ASSERT_TRUE(cfg) << ::testing::PrintToString(errors);
+  EXPECT_EQ(cfg->cluster_name, "b");
+  EXPECT_EQ(cfg->controller.node_timeout, 20);
+  EXPECT_EQ(cfg->controller.kill_wait, 7);
+  EXPECT_EQ(cfg->controller.listen, "tcp://10.0.0.1:6817");
+}
+
+TEST_F(ConfigFilesTest, ErrorsNameTheFileThatHoldsTheValue) {
+  const std::string base = write("base.toml", kNode + "[[partitions]]\nname = \"p\"\nmax_time = \"forever\"\n");
+  const std::string top = write("top.toml", "include = \"base.toml\"\n[controller]\nkill_wait = -1\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_config(top, errors));
+  EXPECT_THAT(errors, ElementsAre(top + ":3:13: controller.kill_wait: must be >= 0",
+                                  base + ":7:12: partitions[0].max_time: invalid time \"forever\""));
+  errors.clear();
+  write("base.toml", kMinimal + "[controller\n");
+  EXPECT_FALSE(load_config(top, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], ::testing::StartsWith(base + ":7:"));
+}
+
+TEST_F(ConfigFilesTest, BadIncludes) {
+  write("loop.toml", "include = \"top.toml\"\n");
+  const std::string top = write("top.toml", "include = [\"nosuch.toml\", 5, \"loop.toml\"]\n" + kMinimal);
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_config(top, errors));
+  EXPECT_THAT(
+      errors,
+      ElementsAre(top + ":1:12: include[0]: cannot read \"" + dir_ + "/nosuch.toml\": No such file or directory",
+                  top + ":1:27: include[1]: expected string, got integer",
+                  dir_ + "/loop.toml:1:11: include: include cycle: \"" + top + "\" is already being read"));
+  errors.clear();
+  EXPECT_FALSE(parse_config("include = { a = 1 }\n" + kMinimal, "t.toml", errors));
+  EXPECT_THAT(errors, ElementsAre("t.toml:1:11: include: expected string or array, got table"));
 }
 
 struct ErrorCase {

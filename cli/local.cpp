@@ -1,7 +1,9 @@
 // sluice local up -f CONFIG --dir DIR [--no-munge] | sluice local down --dir DIR
 //
 // A throwaway cluster on this machine: a private munged, one sluicectld and one sluiced per node of
-// CONFIG, with state, logs and sockets under DIR and free loopback ports.
+// CONFIG, with state, logs and sockets under DIR and free loopback ports. The daemons run from
+// DIR/sluice.toml, which includes CONFIG and sets only those ports and paths: CONFIG stays the file
+// to edit before `scontrol reconfigure`.
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -106,26 +108,20 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
     return 1;
   }
   if (munge && !fs::exists("/usr/sbin/munged")) munge = false;
-  toml::table doc = toml::parse_file(conf);
+  // The daemons read the admin's file through an overlay that includes it and sets only what this
+  // cluster needs (free ports, paths under DIR), so that editing that file and running
+  // `scontrol reconfigure` takes effect.
+  const fs::path admin_conf = fs::absolute(conf).lexically_normal();
   const std::string endpoint =
       munge ? "tcp://127.0.0.1:" + std::to_string(free_port()) : "ipc://" + (d / "sluicectld.sock").string();
-  auto* ctl = doc["controller"].as_table();
-  if (!ctl) ctl = doc.insert_or_assign("controller", toml::table{}).first->second.as_table();
-  ctl->insert_or_assign("listen", endpoint);
-  ctl->insert_or_assign("address", endpoint);
-  ctl->insert_or_assign("state_dir", (d / "state").string());
-  ctl->insert_or_assign("log_file", (d / "log/sluicectld.log").string());
-  // Plugin libraries named by a relative path stay relative to the original config's directory.
-  if (auto* plugins = doc["plugins"].as_table())
-    for (auto& [point, t] : *plugins)
-      if (auto* pt = t.as_table())
-        if (auto lib = (*pt)["library"].value<std::string>();
-            lib && lib->find('/') != std::string::npos && (*lib)[0] != '/')
-          pt->insert_or_assign("library", (fs::absolute(conf).parent_path() / *lib).lexically_normal().string());
-  toml::table agent;
-  agent.insert("spool_dir", (d / "spool/%n").string());
-  agent.insert("log_file", (d / "log/sluiced-%n.log").string());
-  doc.insert_or_assign("agent", agent);
+  toml::table doc;
+  doc.insert("include", admin_conf.string());
+  doc.insert("controller", toml::table{{"listen", endpoint},
+                                       {"address", endpoint},
+                                       {"state_dir", (d / "state").string()},
+                                       {"log_file", (d / "log/sluicectld.log").string()}});
+  doc.insert("agent",
+             toml::table{{"spool_dir", (d / "spool/%n").string()}, {"log_file", (d / "log/sluiced-%n.log").string()}});
   toml::table auth;
   if (munge) {
     fs::create_directories(d / "munge");
@@ -152,8 +148,15 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
   const fs::path local_conf = d / "sluice.toml";
   {
     std::ofstream out(local_conf);
-    out << "# Written by `sluice local up` from " << fs::absolute(conf).string() << "\n" << doc << "\n";
+    out << "# Written by `sluice local up`. The cluster's configuration is " << admin_conf.string()
+        << ":\n# edit that file, then run `scontrol reconfigure`. This file only adds what this local cluster\n"
+           "# needs (ports, paths under "
+        << d.string() << ") and is rewritten by every `sluice local up`.\n"
+        << doc << "\n";
   }
+  // Every user's commands read it.
+  fs::permissions(local_conf,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   if (run({find_daemon("sluicectld"), "-f", local_conf.string()}) != 0) {
     std::fprintf(stderr, "sluice local: sluicectld failed to start (see %s)\n", (d / "log/sluicectld.log").c_str());
     return 1;
@@ -167,6 +170,10 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
   // Wait until every node has registered.
   std::vector<std::string> lerr;
   auto lcfg = load_config(local_conf.string(), lerr);
+  if (!lcfg) {
+    for (const auto& e : lerr) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
   Client client(*lcfg);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
@@ -184,8 +191,10 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::fprintf(stderr, "sluice local: controller and %zu node agents up in %s (%s auth)\n", cfg->nodes.size(),
-               d.c_str(), munge ? "munge" : "peercred");
+  std::fprintf(stderr,
+               "sluice local: controller and %zu node agents up in %s (%s auth)\n"
+               "sluice local: the cluster runs from %s: edit it, then run `scontrol reconfigure`\n",
+               cfg->nodes.size(), d.c_str(), munge ? "munge" : "peercred", admin_conf.c_str());
   std::printf("export SLUICE_CONF=%s\n", local_conf.c_str());
   return 0;
 }

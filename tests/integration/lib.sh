@@ -8,20 +8,24 @@ export SLUICE_TIMEOUT=5
 T_FAILS=0
 T_NAME=$(basename "$0" .sh)
 
-cluster_up() {  # [config]
+# cluster_up [config]: a cluster run from a copy of the config, $CLUSTER_CONF (the admin's file:
+# edit it, then `scontrol reconfigure`); SLUICE_CONF is the file `sluice local up` writes around it.
+cluster_up() {
   local conf=${1:-$HERE/cluster.toml}
   CLUSTER_DIR=$(mktemp -d /tmp/sluice-it.XXXXXX)
   chmod 755 "$CLUSTER_DIR"
   WORK=$CLUSTER_DIR/work
   mkdir -p "$WORK" && chmod 1777 "$WORK"
+  CLUSTER_CONF=$CLUSTER_DIR/cluster.toml
   if [ "${SLUICE_TEST_ISOLATE:-0}" = 1 ]; then  # the same tests with every plugin in its own process
-    sed 's/^library = .*/&\nisolate = true/' "$conf" > "$CLUSTER_DIR/isolated.toml"
-    conf=$CLUSTER_DIR/isolated.toml
+    sed 's/^library = .*/&\nisolate = true/' "$conf" > "$CLUSTER_CONF"
+  else
+    cp "$conf" "$CLUSTER_CONF"
   fi
   local out
   local auth=()
   [ "${SLUICE_TEST_NO_MUNGE:-0}" = 1 ] && auth=(--no-munge)  # kernel peer credentials over ipc
-  out=$(sluice local up -f "$conf" --dir "$CLUSTER_DIR" "${auth[@]}" 2>"$CLUSTER_DIR/up.err") || {
+  out=$(sluice local up -f "$CLUSTER_CONF" --dir "$CLUSTER_DIR" "${auth[@]}" 2>"$CLUSTER_DIR/up.err") || {
     echo "FATAL: sluice local up failed:"; cat "$CLUSTER_DIR/up.err"; exit 1; }
   eval "$out"
   trap cluster_down EXIT

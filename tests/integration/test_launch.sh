@@ -15,7 +15,7 @@ tag = "one"
 TOML
 cluster_up "$conf"
 rm -f "$conf"
-set_tag() { sed -i "s/^\( *\)tag = .*/\1tag = \"$1\"/" "$SLUICE_CONF"; }
+set_tag() { sed -i "s/^\( *\)tag = .*/\1tag = \"$1\"/" "$CLUSTER_CONF"; }
 
 expect_eq "one" "$(srun printenv LAUNCH_TAG)" "the launch plugin rewrites the step"
 id=$(sbatch --parsable --wrap 'printenv LAUNCH_TAG')
@@ -31,7 +31,7 @@ wait_for 10 bash -c "[ \$(grep -l 'reconfigured from' $CLUSTER_DIR/log/sluiced-*
   || fail "not every agent reconfigured"
 expect_eq "two" "$(srun printenv LAUNCH_TAG)" "agents use the new launch plugin configuration"
 
-sed -i "s/^\( *\)tag = .*/\1colour = \"red\"/" "$SLUICE_CONF"
+sed -i "s/^\( *\)tag = .*/\1colour = \"red\"/" "$CLUSTER_CONF"
 out=$(scontrol reconfigure 2>&1); rc=$?
 expect_eq 1 "$rc" "a bad launch option is refused before anything is swapped"
 expect_match "plugins.launch.options.colour: unknown key" "$out" "and named"

@@ -3,7 +3,7 @@
 # pending jobs are untouched, a broken set is refused with every error and the old one stays.
 source "$(dirname "$0")/lib.sh"
 cluster_up
-conf=$SLUICE_CONF
+conf=$CLUSTER_CONF
 set_strategy() { sed -i "s/^\( *\)strategy = .*/\1strategy = \"$1\"/" "$conf"; }
 node_of() { squeue -h -j "$1" -o %N; }
 
@@ -33,7 +33,8 @@ cp "$conf.good" "$conf"
 set_strategy random
 out=$(scontrol reconfigure 2>&1); rc=$?
 expect_eq 1 "$rc" "bad plugin options are refused"
-expect_match "sluice.toml:[0-9]+:[0-9]+: plugins.select.options.strategy: " "$out" "the option error is positioned"
+line=$(grep -n '^ *strategy = ' "$conf" | cut -d: -f1)
+expect_match "\.toml:$line:[0-9]+: plugins.select.options.strategy: " "$out" "the option error is positioned in $conf"
 d=$(sbatch --parsable --wrap true)
 wait_for 10 state_is "$d" COMPLETED || fail "the old plugin set stopped scheduling"
 expect_eq "RUNNING RUNNING RUNNING" "$(job_state "$a") $(job_state "$b") $(job_state "$c")" \

@@ -18,8 +18,9 @@ int scancel(int argc, char** argv);
 int sacct(int argc, char** argv);
 int local(int argc, char** argv);  // sluice local up|down
 
-// Loads the config the CLI uses ($SLUICE_CONF, else /etc/sluice/sluice.toml). On failure prints
-// "<prog>: error: ..." lines and returns nullptr.
+// Loads the config the CLI uses ($SLUICE_CONF, else /etc/sluice/sluice.toml): only what a client
+// needs, so that a mistake elsewhere in the file (a partition, a node) does not stop the commands
+// (load_client_config). On failure prints "<prog>: error: ..." lines and returns nullptr.
 std::shared_ptr<const Config> load_cli_config(const char* prog);
 
 // Calls the controller; on failure prints "<prog>: error: <context><message>" and returns nullopt.

@@ -8,7 +8,7 @@ void error(const char* prog, const std::string& msg) { std::fprintf(stderr, "%s:
 
 std::shared_ptr<const Config> load_cli_config(const char* prog) {
   std::vector<std::string> errors;
-  auto cfg = load_config(default_config_path(), errors);
+  auto cfg = load_client_config(default_config_path(), errors);
   if (!cfg)
     for (const auto& e : errors) error(prog, e);
   return cfg;

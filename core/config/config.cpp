@@ -44,13 +44,23 @@ std::string file_of(const toml::source_region& at, const std::string& fallback) 
   return at.path && !at.path->empty() ? *at.path : fallback;
 }
 
+// The keys a client connects with: their errors fail a client's load (see load_client_config).
+bool client_needs(std::string_view path) {
+  for (std::string_view k :
+       {"controller", "controller.listen", "controller.address", "auth", "auth.type", "auth.socket"})
+    if (path == k) return true;
+  return false;
+}
+
 // The problems found so far, each at the position it refers to; flushed in file order (the files
-// in the order they were read), then line and column.
+// in the order they were read), then line and column. A client's diagnostics keep only the
+// problems of the keys it needs.
 class Diagnostics {
  public:
-  explicit Diagnostics(std::string file) : files_{std::move(file)} {}
+  Diagnostics(std::string file, bool client) : files_{std::move(file)}, client_(client) {}
 
   void add(const toml::source_region& at, std::string_view path, std::string_view why) {
+    if (client_ && !client_needs(path)) return;
     problems_.push_back({rank(file_of(at, files_.front())), at.begin, std::string(path) + ": " + std::string(why)});
   }
   // Registers a file read through `include`, so that its problems sort after the earlier files'.
@@ -76,6 +86,7 @@ class Diagnostics {
     std::string text;
   };
   std::vector<std::string> files_;
+  bool client_;
   std::vector<Problem> problems_;
 };
 
@@ -234,6 +245,60 @@ std::string syntax_error(const toml::parse_error& e, const std::string& name) {
   return file_of(e.source(), name) + ":" + position(e.source().begin) + ": " + std::string(e.description());
 }
 
+// The top-level table a header line opens ("controller" for "[controller]" or "[ controller.x ]",
+// "nodes" for "[[nodes]]"); nullopt for any other line.
+std::optional<std::string> header_table(std::string_view line) {
+  const auto start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos || line[start] != '[') return std::nullopt;
+  std::string_view rest = line.substr(start);
+  while (!rest.empty() && rest.front() == '[') rest.remove_prefix(1);
+  const auto end = rest.find_first_of(".]");
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string name(rest.substr(0, end));
+  std::erase_if(name, [](char c) { return c == ' ' || c == '\t' || c == '"' || c == '\''; });
+  return name;
+}
+
+// `text` with every line outside the root table and the [cluster], [controller] and [auth] tables
+// blanked (line numbers stay), so that a client can read those when a syntax error lies elsewhere.
+// Header-like lines inside multi-line strings are not headers.
+std::string client_tables(std::string_view text) {
+  std::string out;
+  bool keep = true;
+  std::string_view open_quote;  // the delimiter of the multi-line string being read, if any
+  while (!text.empty()) {
+    const auto eol = text.find('\n');
+    const std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    if (open_quote.empty()) {
+      if (auto table = header_table(line)) keep = *table == "cluster" || *table == "controller" || *table == "auth";
+    }
+    // Follow strings and comments to know whether the next line starts inside a multi-line string.
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const std::string_view at = line.substr(i);
+      if (!open_quote.empty()) {
+        if (open_quote == "\"\"\"" && at.front() == '\\') {
+          ++i;
+        } else if (at.starts_with(open_quote)) {
+          i += 2;
+          open_quote = {};
+        }
+      } else if (at.front() == '#') {
+        break;
+      } else if (at.starts_with("\"\"\"") || at.starts_with("'''")) {
+        open_quote = at.substr(0, 3);
+        i += 2;
+      } else if (at.front() == '"' || at.front() == '\'') {
+        for (++i; i < line.size() && line[i] != at.front(); ++i)
+          if (at.front() == '"' && line[i] == '\\') ++i;
+      }
+    }
+    if (keep) out += line;
+    out += '\n';
+  }
+  return out;
+}
+
 // Adds to `dst` what `src` has and `dst` lacks; tables present in both are merged the same way.
 // Nodes are moved, so they keep their source positions (and files).
 void merge_under(toml::table& dst, toml::table&& src) {
@@ -248,10 +313,11 @@ void merge_under(toml::table& dst, toml::table&& src) {
 }
 
 // Parses a file and the files it includes into one document. TOML syntax errors are fatal (kept
-// in `syntax_errors`); other problems go to the diagnostics.
+// in `syntax_errors`); a client reads past one that lies outside its tables. Other problems go to
+// the diagnostics.
 class DocumentReader {
  public:
-  explicit DocumentReader(Diagnostics& diag) : diag_(diag) {}
+  DocumentReader(Diagnostics& diag, bool client) : diag_(diag), client_(client) {}
 
   std::optional<toml::table> read(const std::string& text, const std::string& name) {
     std::optional<toml::table> doc = parse(text, name);
@@ -306,12 +372,21 @@ class DocumentReader {
     try {
       return toml::parse(std::string_view(text), std::string_view(name));
     } catch (const toml::parse_error& e) {
+      if (client_) {
+        try {
+          return toml::parse(client_tables(text), std::string_view(name));
+        } catch (const toml::parse_error& inner) {
+          syntax_.push_back(syntax_error(inner, name));
+          return std::nullopt;
+        }
+      }
       syntax_.push_back(syntax_error(e, name));
       return std::nullopt;
     }
   }
 
   Diagnostics& diag_;
+  bool client_;
   std::vector<std::filesystem::path> open_;  // the chain of files being read, to refuse cycles
   std::vector<std::string> syntax_;
 };
@@ -512,13 +587,13 @@ void read_plugins(std::optional<Section> s, Config& cfg) {
   if (s) s->finish("unknown plugin point (known: " + known + ")");
 }
 
-// Reads `text` (and what it includes) into a Config.
-std::shared_ptr<const Config> build(const std::string& text, const std::string& name,
+// Reads `text` (and what it includes) into a Config: every section (strict), or a client's part.
+std::shared_ptr<const Config> build(const std::string& text, const std::string& name, bool client,
                                     std::vector<std::string>& errors) {
   auto cfg = std::make_shared<Config>();
   cfg->file = name;
-  Diagnostics diag(name);
-  DocumentReader reader(diag);
+  Diagnostics diag(name, client);
+  DocumentReader reader(diag, client);
   auto doc = reader.read(text, name);
   if (!reader.syntax_errors().empty()) {
     errors.insert(errors.end(), reader.syntax_errors().begin(), reader.syntax_errors().end());
@@ -532,7 +607,7 @@ std::shared_ptr<const Config> build(const std::string& text, const std::string& 
   }
   if (auto s = root.section("controller")) read_controller(*s, cfg->controller);
   if (cfg->controller.address.empty()) cfg->controller.address = cfg->controller.listen;
-  if (auto s = root.section("agent")) {
+  if (auto s = root.section("agent"); s && !client) {
     s->read("spool_dir", cfg->agent.spool_dir);
     s->read("log_file", cfg->agent.log_file);
     s->finish();
@@ -542,8 +617,10 @@ std::shared_ptr<const Config> build(const std::string& text, const std::string& 
     s->read("socket", cfg->auth.socket);
     s->finish();
   }
-  read_nodes(root, cfg->nodes);
-  read_partitions(root, *cfg);
+  if (!client) {
+    read_nodes(root, cfg->nodes);
+    read_partitions(root, *cfg);
+  }
   read_plugins(root.section("plugins"), *cfg);
   root.finish();
   if (!diag.empty()) {
@@ -553,13 +630,13 @@ std::shared_ptr<const Config> build(const std::string& text, const std::string& 
   return cfg;
 }
 
-std::shared_ptr<const Config> load(const std::string& path, std::vector<std::string>& errors) {
+std::shared_ptr<const Config> load(const std::string& path, bool client, std::vector<std::string>& errors) {
   std::string text, why;
   if (!read_text(path, text, why)) {
     errors.push_back(path + ": cannot read file: " + why);
     return nullptr;
   }
-  return build(text, path, errors);
+  return build(text, path, client, errors);
 }
 
 }  // namespace
@@ -571,11 +648,20 @@ const Node* Config::node(const std::string& name) const {
 
 std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& name,
                                            std::vector<std::string>& errors) {
-  return build(text, name, errors);
+  return build(text, name, false, errors);
 }
 
 std::shared_ptr<const Config> load_config(const std::string& path, std::vector<std::string>& errors) {
-  return load(path, errors);
+  return load(path, false, errors);
+}
+
+std::shared_ptr<const Config> parse_client_config(const std::string& text, const std::string& name,
+                                                  std::vector<std::string>& errors) {
+  return build(text, name, true, errors);
+}
+
+std::shared_ptr<const Config> load_client_config(const std::string& path, std::vector<std::string>& errors) {
+  return load(path, true, errors);
 }
 
 std::string default_config_path() {

@@ -89,6 +89,17 @@ std::shared_ptr<const Config> load_config(const std::string& path, std::vector<s
 std::shared_ptr<const Config> parse_config(const std::string& text, const std::string& name,
                                            std::vector<std::string>& errors);
 
+// What a client (the CLI) needs, read leniently so that a mistake elsewhere in the file does not
+// stop every user's commands: the controller's endpoint (controller.listen, controller.address)
+// and authentication (auth.type, auth.socket) are checked as load_config does, and an error there
+// fails the load. Everything else the client may show (cluster.name, the rest of [controller],
+// [plugins]) is taken where valid and otherwise left at its default; nodes and partitions are not
+// read at all, and a TOML syntax error outside [cluster], [controller] and [auth], or an include
+// that cannot be read, is ignored. The daemons use load_config.
+std::shared_ptr<const Config> load_client_config(const std::string& path, std::vector<std::string>& errors);
+std::shared_ptr<const Config> parse_client_config(const std::string& text, const std::string& name,
+                                                  std::vector<std::string>& errors);
+
 // Where the CLI and tools find the config: $SLUICE_CONF, else /etc/sluice/sluice.toml.
 std::string default_config_path();
 

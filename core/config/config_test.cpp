@@ -285,6 +285,71 @@ TEST_F(ConfigFilesTest, BadIncludes) {
   EXPECT_THAT(errors, ElementsAre("t.toml:1:11: include: expected string or array, got table"));
 }
 
+TEST(ClientConfigTest, TakesTheEndpointAndIgnoresErrorsElsewhere) {
+  const std::string text =
+      "colour = 1\n[cluster]\nname = \"c\"\nsize = 3\n"
+      "[controller]\naddress = \"tcp://ctl:6817\"\nnode_timeout = \"soon\"\nkill_wait = 9\nfuture_key = 1\n"
+      "[auth]\ntype = \"munge\"\nsocket = \"/run/m.sock\"\n"
+      "[[partitions]]\nname = \"p\"\nmax_time = \"forever\"\nnodes = \"nosuch\"\n"
+      "[plugins.select]\nlibrary = \"select_gpu\"\n[plugins.sched]\nlibrary = \"x\"\n";
+  std::vector<std::string> errors;
+  EXPECT_FALSE(parse_config(text, "t.toml", errors));
+  EXPECT_FALSE(errors.empty());
+  errors.clear();
+  auto cfg = parse_client_config(text, "t.toml", errors);
+  ASSERT_TRUE(cfg) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors, IsEmpty());
+  EXPECT_EQ(cfg->file, "t.toml");
+  EXPECT_EQ(cfg->cluster_name, "c");
+  EXPECT_EQ(cfg->controller.address, "tcp://ctl:6817");
+  EXPECT_EQ(cfg->controller.node_timeout, 30);
+  EXPECT_EQ(cfg->controller.kill_wait, 9);
+  EXPECT_EQ(cfg->auth.socket, "/run/m.sock");
+  EXPECT_THAT(cfg->nodes, IsEmpty());
+  EXPECT_THAT(cfg->partitions, IsEmpty());
+  EXPECT_EQ(cfg->plugins.at("select").library, "select_gpu");
+}
+
+TEST(ClientConfigTest, ReadsPastASyntaxErrorOutsideItsTables) {
+  // A header inside a multi-line string is text, not a table.
+  const std::string text =
+      "[controller]\nlisten = \"tcp://ctl:1\"\n"
+      "[[partitions]]\nname = \"p\"\nnote = \"\"\"\n[controller]\nlisten = \"tcp://evil:2\"\n\"\"\"\n"
+      "max_time = \n"
+      "[auth]\ntype = \"peercred\"\n";
+  std::vector<std::string> errors;
+  auto cfg = parse_client_config(text, "t.toml", errors);
+  ASSERT_TRUE(cfg) << ::testing::PrintToString(errors);
+  EXPECT_EQ(cfg->controller.address, "tcp://ctl:1");
+  EXPECT_EQ(cfg->auth.type, "peercred");
+}
+
+TEST(ClientConfigTest, ReportsErrorsInWhatItConnectsWith) {
+  std::vector<std::string> errors;
+  EXPECT_FALSE(
+      parse_client_config("[controller]\naddress = 6817\nnode_timeout = \"x\"\n[auth]\ntype = \"kerberos\"\n"
+                          "[[partitions]]\nmax_time = 1\n",
+                          "t.toml", errors));
+  EXPECT_THAT(errors, ElementsAre("t.toml:2:11: controller.address: expected string, got integer",
+                                  "t.toml:5:8: auth.type: expected one of munge|peercred, got \"kerberos\""));
+  errors.clear();
+  EXPECT_FALSE(parse_client_config("[[nodes]]\nnames = \"n1\"\n[controller]\nlisten = \n", "t.toml", errors));
+  EXPECT_THAT(errors, ElementsAre("t.toml:4:10: Error while parsing key-value pair: expected value, saw '\\n'"));
+  errors.clear();
+  EXPECT_FALSE(parse_client_config("controller = 1\n", "t.toml", errors));
+  EXPECT_THAT(errors, ElementsAre("t.toml:1:14: controller: expected table, got integer"));
+}
+
+TEST_F(ConfigFilesTest, ClientIgnoresIncludesItCannotRead) {
+  const std::string top = write("top.toml", "include = \"nosuch.toml\"\n[controller]\naddress = \"tcp://c:1\"\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_config(top, errors));
+  errors.clear();
+  auto cfg = load_client_config(top, errors);
+  ASSERT_TRUE(cfg) << ::testing::PrintToString(errors);
+  EXPECT_EQ(cfg->controller.address, "tcp://c:1");
+}
+
 struct ErrorCase {
   std::string name;
   std::string text;

@@ -37,10 +37,13 @@ check 1 "Node nosuch not found" "unknown node" scontrol show node nosuch
 expect_eq "" "$(squeue -h -t all -o %i)" "no job was created by bad submissions"
 expect_eq "ok" "$(srun echo ok)" "the controller still runs jobs"
 
-# Bad config: every error, with file:line:col, exit 1.
+# Bad config: the daemons refuse it with every error, with file:line:col, exit 1. The commands
+# read only the controller's address and authentication: errors elsewhere do not stop them, an
+# error in those is reported the same way.
 cat > bad.toml <<'TOML'
 [controller]
 node_timeout = "soon"
+address = 6817
 
 [[nodes]]
 names = "x[1-2]"
@@ -52,13 +55,15 @@ name = "p"
 nodes = "x[1-3]"
 max_time = "forever"
 TOML
-out=$(SLUICE_CONF=$WORK/bad.toml squeue 2>&1); rc=$?
-expect_eq 1 "$rc" "a bad config exits 1"
-expect_match "bad.toml:2:[0-9]+: controller.node_timeout: " "$out" "node_timeout error is positioned"
-expect_match "bad.toml:6:[0-9]+: nodes\[0\].cpus: " "$out" "cpus error is positioned"
-expect_match "bad.toml:12:[0-9]+: partitions\[0\].max_time: " "$out" "max_time error is positioned"
 out=$(sluicectld -f "$WORK/bad.toml" -D 2>&1); rc=$?
 expect_eq 1 "$rc" "sluicectld refuses a bad config"
+expect_match "bad.toml:2:[0-9]+: controller.node_timeout: " "$out" "node_timeout error is positioned"
+expect_match "bad.toml:3:[0-9]+: controller.address: " "$out" "address error is positioned"
+expect_match "bad.toml:7:[0-9]+: nodes\[0\].cpus: " "$out" "cpus error is positioned"
+expect_match "bad.toml:13:[0-9]+: partitions\[0\].max_time: " "$out" "max_time error is positioned"
+out=$(SLUICE_CONF=$WORK/bad.toml squeue 2>&1); rc=$?
+expect_eq "1|squeue: error: $WORK/bad.toml:3:11: controller.address: expected string, got integer" "$rc|$out" \
+  "squeue reports only the error in what it connects with"
 
 # A controller that is down: a clear message within seconds.
 kill -9 "$(cat "$CLUSTER_DIR/state/sluicectld.pid")"

@@ -10,9 +10,11 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/show_config.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/text.hpp"
 #include "core/util/timefmt.hpp"
@@ -96,6 +98,7 @@ class Scontrol {
   void reconfigure();
   void whatif(const std::string& file);
   void ping();
+  void print_ping(bool up);
 
   const Config& cfg_;
   Client client_;
@@ -265,26 +268,18 @@ void Scontrol::show_partitions(const std::string& name) {
   std::fputs(out.c_str(), stdout);
 }
 
-// A short "show config": the settings Sluice has, in Slurm's "Name = value" layout.
+// A short "show config": the settings Sluice has, in Slurm's "Name = value" layout and order.
 void Scontrol::show_config() {
-  const auto& c = cfg_.controller;
-  const std::vector<std::pair<std::string, std::string>> items = {
-      {"AuthType", "auth/" + cfg_.auth.type},
-      {"ClusterName", cfg_.cluster_name},
-      {"KillWait", std::to_string(c.kill_wait) + " sec"},
-      {"MinJobAge", std::to_string(c.min_job_age) + " sec"},
-      {"PreemptType", "preempt/partition_prio"},
-      {"SLURM_CONF", cfg_.file},
-      {"SLURM_VERSION", SLUICE_VERSION},
-      {"SlurmctldHost[0]", controller_host(cfg_)},
-      {"SlurmctldLogFile", c.log_file.empty() ? "(null)" : c.log_file},
-      {"SlurmdTimeout", std::to_string(c.node_timeout) + " sec"},
-      {"StateSaveLocation", c.state_dir},
-  };
+  std::optional<Json> reply;
+  try {
+    reply = client_.call("ping");
+  } catch (const RpcError&) {
+  }
   std::string out = "Configuration data as of " + format_iso(std::time(nullptr)) + "\n";
-  for (const auto& [k, v] : items) out += pad(k, 23, false) + " = " + v + "\n";
+  for (const auto& [k, v] : show_config_items(cfg_, reply, controller_host(cfg_)))
+    out += pad(k, 23, false) + " = " + v + "\n";
   std::fputs((out + "\n").c_str(), stdout);
-  ping();
+  print_ping(reply.has_value());
 }
 
 void Scontrol::update(const std::vector<std::string>& argv) {
@@ -405,8 +400,12 @@ void Scontrol::ping() {
     client_.call("ping");
   } catch (const RpcError&) {
     up = false;
-    exit_code_ = 1;
   }
+  print_ping(up);
+}
+
+void Scontrol::print_ping(bool up) {
+  if (!up) exit_code_ = 1;
   std::printf("Slurmctld(primary) at %s is %s\n", controller_host(cfg_).c_str(), up ? "UP" : "DOWN");
 }
 

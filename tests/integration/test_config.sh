@@ -2,9 +2,16 @@
 # The admin's loop: the cluster runs from the file named to `sluice local up`; edit it, then
 # `scontrol reconfigure`. Commands read only what a client needs from the config, so a mistake in a
 # partition does not stop them, while the controller refuses the file with every error.
+# `scontrol show config` names the plugin of each extension point that is loaded.
 source "$(dirname "$0")/lib.sh"
 cluster_up
 conf=$CLUSTER_CONF
+setting() { scontrol show config | sed -n "s/^$1 *= //p"; }
+
+expect_eq "partition/partition" "$(setting PartitionType)" "show config names the partition plugin"
+expect_eq "select/select_gpu" "$(setting SelectType)" "and the select plugin"
+expect_eq "" "$(scontrol show config | grep -E '^(Preempt|Requeue|Launch)Type')" \
+  "and no plugin for a point nothing loads"
 
 # The daemons read the admin's file itself: the file `sluice local up` writes only adds ports and paths.
 expect_eq "" "$(grep -E '^\[\[?(nodes|partitions|plugins)' "$SLUICE_CONF")" "no copy of the cluster's config"
@@ -31,6 +38,7 @@ sed -i 's/^name = "batch"$/name = "batch/' "$conf"
 line=$(grep -n '^name = "batch$' "$conf" | cut -d: -f1)
 out=$(squeue -h -t all -o %T 2>&1); rc=$?
 expect_eq "0|COMPLETED" "$rc|$(echo "$out" | sort -u)" "squeue works with a syntax error in a partition"
+expect_eq "select/select_gpu" "$(setting SelectType)" "and so does show config"
 out=$(scontrol reconfigure 2>&1); rc=$?
 expect_eq 1 "$rc" "scontrol reconfigure fails on a syntax error"
 expect_match "^$conf:$line:[0-9]+: " "$out" "and prints it with its position"

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "core/ctld/plugins.hpp"
 #include "tests/fixtures/plugin_harness.hpp"
@@ -103,17 +104,58 @@ TEST(RealPlugins, ImplementTheirPoints) {
   EXPECT_TRUE(test::load("select", "select_gpu").as<SelectPolicy>());
 }
 
-// load_plugin does not check the point: a partition policy under [plugins.select] loads, and the
-// plugin set refuses it.
-TEST(WrongPoint, LoadsButPluginSetRefusesIt) {
+// The interface is checked before the options: a partition policy under [plugins.select] is named
+// as such, not reported as not knowing the select plugin's options; the plugin set refuses it too.
+TEST(WrongPoint, RefusedBeforeItsOptions) {
   const auto h = test::load("select", fixture("fixture_wrong_point"));
-  ASSERT_TRUE(h.plugin) << testing::PrintToString(h.errors);
-  EXPECT_FALSE(h.as<SelectPolicy>());
-  EXPECT_TRUE(h.as<PartitionPolicy>());
+  EXPECT_FALSE(h.plugin);
+  EXPECT_THAT(h.errors, ElementsAre("plugins.select: " + fixture("fixture_wrong_point") + " is not a select plugin"));
+  const auto real = test::load("select", "partition", "strategy = \"pack\"");
+  EXPECT_THAT(real.errors, ElementsAre("plugins.select: " + kPlugins + "/libpartition.so is not a select plugin"));
 
   std::vector<std::string> errors;
   EXPECT_FALSE(PluginSet::load(*h.config, errors));
   EXPECT_THAT(errors, ElementsAre("plugins.select: " + fixture("fixture_wrong_point") + " is not a select plugin"));
+}
+
+// The optional controller-side points are loaded (and checked) when configured.
+TEST(PluginSetTest, LoadsConfiguredOptionalPoints) {
+  const auto h = test::load("preempt", fixture("fixture_wrong_point"));
+  EXPECT_THAT(h.errors, ElementsAre("plugins.preempt: " + fixture("fixture_wrong_point") + " is not a preempt plugin"));
+  std::vector<std::string> errors;
+  EXPECT_FALSE(PluginSet::load(*h.config, errors));
+  EXPECT_THAT(errors, ElementsAre("plugins.preempt: " + fixture("fixture_wrong_point") + " is not a preempt plugin"));
+
+  const auto plain = test::load("select", "select_gpu");
+  auto set = PluginSet::load(*plain.config, errors = {});
+  ASSERT_TRUE(set) << testing::PrintToString(errors);
+  EXPECT_EQ(set->preempt(), nullptr);
+  EXPECT_EQ(set->requeue(), nullptr);
+  EXPECT_THAT(set->sources(), ElementsAre(testing::Pair("partition", kPlugins + "/libpartition.so"),
+                                          testing::Pair("select", kPlugins + "/libselect_gpu.so")));
+}
+
+// A library replaced on disk while it is loaded does not disturb the loaded copy, and loading the
+// same name again loads the new file.
+TEST(PrivateCopy, ReplacingTheFileIsHarmlessAndReloadsTheNewCode) {
+  const fs::path dir = fs::temp_directory_path() / ("sluice-loader-copy-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all);
+  const std::string lib = (dir / "libswap.so").string();
+  fs::copy_file(kPlugins + "/libselect_gpu.so", lib, fs::copy_options::overwrite_existing);
+  auto first = test::load("select", lib);
+  ASSERT_TRUE(first.as<SelectPolicy>()) << testing::PrintToString(first.errors);
+  // Overwrite in place (same inode), as `cp new.so old.so` does.
+  {
+    std::ifstream in(fixture("fixture_crashy_select"), std::ios::binary);
+    std::ofstream out(lib, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+  }
+  EXPECT_EQ(first.plugin->object->name(), "select/select_gpu") << "the loaded copy is untouched";
+  auto second = test::load("select", lib);
+  ASSERT_TRUE(second.plugin) << testing::PrintToString(second.errors);
+  EXPECT_EQ(second.plugin->object->name(), "fixture/crashy_select") << "the same name loads the new code";
+  fs::remove_all(dir);
 }
 
 // The crashy select used by the isolation tests behaves as documented (its "hang" costs 60 s: untested).

@@ -562,9 +562,11 @@ void read_partitions(Section& root, Config& cfg) {
 
 void read_plugins(std::optional<Section> s, Config& cfg) {
   std::string known;
-  for (const auto& [point, library] : default_plugins()) {
+  for (const ExtensionPoint& ep : kExtensionPoints) {
+    const std::string point(ep.name);
     known += (known.empty() ? "" : ", ") + point;
-    PluginConfig pc{point, library, false, 2000, nullptr, "plugins." + point + ".options", cfg.file};
+    PluginConfig pc{point,   std::string(ep.default_library), false,   2000,
+                    nullptr, "plugins." + point + ".options", cfg.file};
     if (auto ps = s ? s->section(point) : std::nullopt) {
       pc.file = file_of(ps->table().source(), cfg.file);
       if (const toml::node* n = ps->read("library", pc.library, true); n && pc.library.empty()) {
@@ -574,7 +576,10 @@ void read_plugins(std::optional<Section> s, Config& cfg) {
         const auto dir = std::filesystem::path(file_of(n->source(), cfg.file)).parent_path();
         pc.library = std::filesystem::absolute(dir / pc.library).lexically_normal().string();
       }
-      ps->read("isolate", pc.isolate);
+      if (const toml::node* n = ps->read("isolate", pc.isolate); n && pc.isolate && !ep.isolatable)
+        ps->error(*n, "isolate",
+                  std::string("not supported for the ") + point + " point" +
+                      (ep.side == PluginSide::Node ? " (it runs inside sluiced)" : ""));
       ps->read("deadline_ms", pc.deadline_ms, 1);
       if (const toml::node* n = ps->get("options", node_type::table)) {
         pc.options = std::shared_ptr<const toml::table>(cfg.doc, n->as_table());

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin/points.hpp"
+
 namespace toml {
 inline namespace v3 {
 class table;
@@ -74,11 +76,14 @@ struct Config {
   const Node* node(const std::string& name) const;
 };
 
-// Known extension points and the library each uses when [plugins.<point>] is absent ("": the point
-// is optional and unused unless configured).
+// Known extension points (core/plugin/points.hpp) and the library each uses when
+// [plugins.<point>] is absent ("": the point is optional and unused unless configured).
 inline const std::map<std::string, std::string>& default_plugins() {
-  static const std::map<std::string, std::string> k = {
-      {"partition", "partition"}, {"select", "select_gpu"}, {"preempt", ""}, {"requeue", ""}, {"launch", ""}};
+  static const std::map<std::string, std::string> k = [] {
+    std::map<std::string, std::string> out;
+    for (const auto& p : kExtensionPoints) out.emplace(p.name, p.default_library);
+    return out;
+  }();
   return k;
 }
 

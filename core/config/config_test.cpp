@@ -380,7 +380,13 @@ const ErrorCase kErrorCases[] = {
     {"UnknownPluginKeyAndPoint",
      "[plugins.select]\nlibrary = \"s\"\nlib = \"x\"\n[plugins.sched]\nlibrary = \"x\"\n" + kMinimal,
      {"t.toml:3:1: plugins.select.lib: unknown key",
-      "t.toml:4:10: plugins.sched: unknown plugin point (known: launch, partition, preempt, requeue, select)"}},
+      "t.toml:4:10: plugins.sched: unknown plugin point (known: partition, select, preempt, requeue, launch)"}},
+    {"IsolateWhereNotSupported",
+     "[plugins.launch]\nlibrary = \"l\"\nisolate = true\n[plugins.preempt]\nlibrary = \"p\"\nisolate = true\n"
+     "[plugins.select]\nlibrary = \"s\"\nisolate = true\n" +
+         kMinimal,
+     {"t.toml:3:11: plugins.launch.isolate: not supported for the launch point (it runs inside sluiced)",
+      "t.toml:6:11: plugins.preempt.isolate: not supported for the preempt point"}},
     {"WrongTypesInSections",
      "cluster = 5\nplugins = 3\n[controller]\nnode_timeout = \"30\"\nadmins = \"root\"\n"
      "plugin_dirs = [\"/a\", 0, true]\nlog_level = 3\n" +
@@ -493,7 +499,7 @@ const ErrorCase kErrorCases[] = {
       "t.toml:5:10: nodes[0].memory: invalid memory size \"lots\"",
       "t.toml:8:9: partitions[0].nodes: unknown node \"n3\"",
       "t.toml:9:12: partitions[0].max_time: invalid time \"forever\"",
-      "t.toml:10:10: plugins.scheduler: unknown plugin point (known: launch, partition, preempt, requeue, select)"}},
+      "t.toml:10:10: plugins.scheduler: unknown plugin point (known: partition, select, preempt, requeue, launch)"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConfigErrorTest, ::testing::ValuesIn(kErrorCases),

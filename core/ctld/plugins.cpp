@@ -2,98 +2,92 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "core/config/config.hpp"
+#include "core/plugin/guarded.hpp"
 #include "core/plugin/isolated.hpp"
+#include "core/plugin/points.hpp"
 
 namespace sluice {
 
 std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::string>& errors) {
   auto set = std::make_unique<PluginSet>();
-  auto take = [&](const char* point, Slot& slot) {
+  for (const ExtensionPoint& ep : kExtensionPoints) {
+    if (ep.side != PluginSide::Controller) continue;
+    const std::string point(ep.name);
     auto it = cfg.plugins.find(point);
     if (it == cfg.plugins.end()) {
-      errors.push_back(std::string("plugins.") + point + ": not configured");
-      return;
+      if (ep.required) errors.push_back("plugins." + point + ": not configured");
+      continue;
     }
     const PluginConfig& pc = it->second;
-    if (pc.isolate) {
+    Slot slot;
+    if (pc.isolate) {  // the config refuses isolate = true where the point has no proxy
       auto host = std::make_unique<PluginHost>(cfg, pc);
-      if (!host->start(errors)) return;
+      if (!host->start(errors)) continue;
       slot.host = host.get();
-      if (pc.point == PartitionPolicy::kPoint)
-        slot.proxy = std::make_unique<IsolatedPartition>(std::move(host));
-      else
-        slot.proxy = std::make_unique<IsolatedSelect>(std::move(host));
+      slot.proxy = make_isolated(point, std::move(host));
       slot.where = "isolated:" + pc.library;
-      return;
+    } else {
+      slot.loaded = load_plugin(cfg, pc, errors);  // checks the interface, then the options
+      if (!slot.loaded) continue;
+      slot.where = slot.loaded->path;
     }
-    slot.loaded = load_plugin(cfg, pc, errors);
-    if (!slot.loaded) return;
-    if (!implements(*slot.loaded->object, point)) {
-      errors.push_back(std::string("plugins.") + point + ": " + slot.loaded->path + " is not a " + point + " plugin");
-      slot.loaded.reset();
-      return;
-    }
-    slot.where = slot.loaded->path;
-  };
-  take(PartitionPolicy::kPoint, set->partition_);
-  take(SelectPolicy::kPoint, set->select_);
+    set->slots_.emplace(point, std::move(slot));
+  }
   if (!errors.empty()) return nullptr;
-  set->partition_api_ = dynamic_cast<PartitionPolicy*>(set->partition_.get());
-  set->select_api_ = dynamic_cast<SelectPolicy*>(set->select_.get());
+  set->partition_ = set->find<PartitionPolicy>(PartitionPolicy::kPoint);
+  set->select_ = set->find<SelectPolicy>(SelectPolicy::kPoint);
   return set;
 }
 
 template <class F>
-Status PluginSet::guarded(const Slot& slot, const char* what, F&& f) {
-  auto t0 = std::chrono::steady_clock::now();
-  Status st;
-  try {
-    st = f();
-  } catch (const std::exception& e) {
-    st = Status::error(std::string(what) + " threw: " + e.what());
-  } catch (...) {
-    st = Status::error(std::string(what) + " threw");
-  }
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
-  if (us > 10000) spdlog::warn("slow plugin call: {} took {} us", what, us);
-  if (st.code == Code::Error) {
-    // Callers report faults (once per pass, or in the reply to a submission); the detail is here.
-    last_error_blamed_ = !slot.host || slot.host->last_call_ran();
-    st.message = std::string(slot.get()->name()) + ": " + st.message;
-    spdlog::debug("plugin fault: {}: {}", what, st.message);
-  }
+Status PluginSet::guarded(std::string_view point, const char* what, F&& f) {
+  const Slot& slot = slots_.at(std::string(point));
+  Status st = guarded_call(slot.get()->name(), what, std::forward<F>(f));
+  if (st.code == Code::Error) last_error_blamed_ = !slot.host || slot.host->last_call_ran();
   return st;
 }
 
 Status PluginSet::admit(Job& job, const ClusterView& c) {
   Job submitted = job;  // the plugin sees a copy: nothing it does to it reaches the job
   Admission decided = asked(job);
-  Status st = guarded(partition_, "partition.admit", [&] { return partition_api_->admit(submitted, c, decided); });
+  Status st =
+      guarded(PartitionPolicy::kPoint, "partition.admit", [&] { return partition_->admit(submitted, c, decided); });
   if (!st.is_ok()) return st;
   if (std::string why = admission_problem(decided, c); !why.empty()) {
     last_error_blamed_ = true;
-    return Status::error(std::string(partition_.get()->name()) + ": invalid admission: " + why);
+    return Status::error(plugin_name(PartitionPolicy::kPoint) + ": invalid admission: " + why);
   }
   apply_admission(job, decided);
   return st;
 }
 Status PluginSet::gate(const Job& job, const ClusterView& c) {
-  return guarded(partition_, "partition.gate", [&] { return partition_api_->gate(job, c); });
+  return guarded(PartitionPolicy::kPoint, "partition.gate", [&] { return partition_->gate(job, c); });
 }
 Status PluginSet::feasible(const Job& job, const ClusterView& c) {
-  return guarded(select_, "select.feasible", [&] { return select_api_->feasible(job, c); });
+  return guarded(SelectPolicy::kPoint, "select.feasible", [&] { return select_->feasible(job, c); });
 }
 Status PluginSet::select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out) {
-  return guarded(select_, "select.select", [&] { return select_api_->select(job, c, out); });
+  return guarded(SelectPolicy::kPoint, "select.select", [&] { return select_->select(job, c, out); });
 }
-std::string PluginSet::describe() const { return "partition=" + partition_.where + " select=" + select_.where; }
+
+std::map<std::string, std::string> PluginSet::sources() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [point, slot] : slots_) out.emplace(point, slot.where);
+  return out;
+}
+
+std::string PluginSet::describe() const {
+  std::string out;
+  for (const ExtensionPoint& ep : kExtensionPoints)  // in registry order
+    if (auto it = slots_.find(std::string(ep.name)); it != slots_.end())
+      out += (out.empty() ? "" : " ") + it->first + "=" + it->second.where;
+  return out;
+}
+
 std::string PluginSet::plugin_name(std::string_view point) const {
-  if (point == PartitionPolicy::kPoint) return std::string(partition_.get()->name());
-  if (point == SelectPolicy::kPoint) return std::string(select_.get()->name());
-  return {};
+  auto it = slots_.find(std::string(point));
+  return it == slots_.end() ? std::string() : std::string(it->second.get()->name());
 }
 
 }  // namespace sluice

@@ -1,10 +1,15 @@
-// Loads the configured plugin set with Boost.DLL and is the one place the core calls plugins:
-// every call is timed, exceptions are contained, and slow calls are logged.
+// The controller's plugin set: every controller-side extension point of the registry
+// (core/plugin/points.hpp) that is required or configured, loaded in process or isolated, and the
+// one place the controller calls them (through guarded_call: timed, exceptions contained).
 #pragma once
+#include <map>
 #include <memory>
 #include <sluice/partition.hpp>
+#include <sluice/preempt.hpp>
+#include <sluice/requeue.hpp>
 #include <sluice/select.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/plugin/loader.hpp"
@@ -12,10 +17,12 @@
 namespace sluice {
 
 struct Config;
+class PluginHost;
 
 class PluginSet {
  public:
-  // Loads every extension point of `cfg`; nullptr with `errors` filled on any failure.
+  // Loads every controller-side point of `cfg` (options validated at load); nullptr with `errors`
+  // filled on any failure.
   static std::unique_ptr<PluginSet> load(const Config& cfg, std::vector<std::string>& errors);
 
   // partition.admit: on Ok the plugin's Admission, checked (admission_problem), is applied to the
@@ -24,9 +31,16 @@ class PluginSet {
   Status gate(const Job& job, const ClusterView& c);
   Status feasible(const Job& job, const ClusterView& c);
   Status select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out);
-  std::string describe() const;  // "partition=<path> select=<path>"
-  // The plugin name of an extension point ("select/select_gpu"); empty if none is loaded.
+
+  // "partition=<path> select=<path>[ preempt=<path>]...": where each loaded point comes from.
+  std::string describe() const;
+  // Point -> where its plugin comes from (a path, or "isolated:<library>"), for loaded points only.
+  std::map<std::string, std::string> sources() const;
+  // The plugin name of a loaded point ("select/select_gpu"); empty when nothing is loaded there.
   std::string plugin_name(std::string_view point) const;
+  // The optional points' policies, nullptr when not configured.
+  PreemptPolicy* preempt() const { return find<PreemptPolicy>(PreemptPolicy::kPoint); }
+  RequeuePolicy* requeue() const { return find<RequeuePolicy>(RequeuePolicy::kPoint); }
 
   // After a call answered Status::error: whether the failure belongs to the job it was about (the
   // plugin ran and crashed, threw, missed its deadline or failed), as opposed to a plugin that was
@@ -38,16 +52,22 @@ class PluginSet {
   struct Slot {
     std::unique_ptr<LoadedPlugin> loaded;
     std::unique_ptr<Plugin> proxy;
-    class PluginHost* host = nullptr;  // the proxy's host, when isolated
-    std::string where;                 // path, or "isolated:<library>"
+    PluginHost* host = nullptr;  // the proxy's host, when isolated
+    std::string where;           // path, or "isolated:<library>"
     Plugin* get() const { return proxy ? proxy.get() : loaded->object.get(); }
   };
+  template <class Policy>
+  Policy* find(std::string_view point) const {
+    auto it = slots_.find(std::string(point));
+    return it == slots_.end() ? nullptr : dynamic_cast<Policy*>(it->second.get());
+  }
   template <class F>
-  Status guarded(const Slot& slot, const char* what, F&& f);
+  Status guarded(std::string_view point, const char* what, F&& f);
+
+  std::map<std::string, Slot> slots_;  // by point
+  PartitionPolicy* partition_ = nullptr;
+  SelectPolicy* select_ = nullptr;
   bool last_error_blamed_ = false;
-  Slot partition_, select_;
-  PartitionPolicy* partition_api_ = nullptr;
-  SelectPolicy* select_api_ = nullptr;
 };
 
 }  // namespace sluice

@@ -17,9 +17,7 @@ void reconfigure(CtlState& s, std::vector<std::string>& errors) {
   if (cfg && plugins) {
     // The node-side launch plugin is validated here too, so that errors reach the admin.
     if (auto it = cfg->plugins.find("launch"); it != cfg->plugins.end()) {
-      auto lp = load_plugin(*cfg, it->second, errors);
-      if (lp && !implements(*lp->object, "launch"))
-        errors.push_back("plugins.launch: " + lp->path + " is not a launch plugin");
+      load_plugin(*cfg, it->second, errors);  // checks the interface, then the options
     }
   }
   // The new nodes must still hold what running jobs hold (checked on a copy; nothing changes yet).

@@ -21,6 +21,7 @@
 #include <random>
 #include <sluice/launch.hpp>
 
+#include "core/plugin/guarded.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/net.hpp"
@@ -412,13 +413,11 @@ void Agent::launch(const Job& job, Time kill_wait) {
   if (launch_) {
     LaunchStep step{args, env, workdir};
     auto* policy = dynamic_cast<LaunchPolicy*>(launch_->object.get());
-    Status st;
-    try {
-      st = policy->prepare(j, *cfg_->node(name_), step);
-    } catch (const std::exception& e) {
-      st = Status::error(e.what());
-    }
-    if (st.code != Code::Ok || step.argv.empty()) {
+    const Status st =
+        guarded_call(policy->name(), "launch.prepare", [&] { return policy->prepare(j, *cfg_->node(name_), step); });
+    if (st.code == Code::Error) {
+      refused = st.message;  // already names the plugin
+    } else if (st.code != Code::Ok || step.argv.empty()) {
       refused = std::string(policy->name()) + ": " + (st.message.empty() ? "refused the step" : st.message);
     } else {
       args = std::move(step.argv);
@@ -532,12 +531,7 @@ void Agent::reconfigure() {
 std::unique_ptr<LoadedPlugin> Agent::load_launch(const Config& cfg, std::vector<std::string>& errors) {
   auto it = cfg.plugins.find(LaunchPolicy::kPoint);
   if (it == cfg.plugins.end()) return nullptr;
-  auto lp = load_plugin(cfg, it->second, errors);
-  if (lp && !implements(*lp->object, LaunchPolicy::kPoint)) {
-    errors.push_back("plugins.launch: " + lp->path + " is not a launch plugin");
-    return nullptr;
-  }
-  return lp;
+  return load_plugin(cfg, it->second, errors);  // checks the interface, then the options
 }
 
 void Agent::notice(Task& t, const std::string& text) {

@@ -40,10 +40,6 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<sluice::LoadedPlugin> plugin;
   if (pc) plugin = sluice::load_plugin(*cfg, *pc, errors);
-  if (plugin && !sluice::implements(*plugin->object, point)) {
-    errors.push_back("plugins." + point + ": " + plugin->path + " is not a " + point + " plugin");
-    plugin.reset();
-  }
   if (!plugin) {
     for (const auto& e : errors) std::printf("%s\n", e.c_str());
     return 2;

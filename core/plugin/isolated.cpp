@@ -238,6 +238,12 @@ Status IsolatedSelect::select(const Job& job, const ClusterView& cluster, std::v
   return status_from(*r);
 }
 
+std::unique_ptr<Plugin> make_isolated(const std::string& point, std::unique_ptr<PluginHost> host) {
+  if (point == PartitionPolicy::kPoint) return std::make_unique<IsolatedPartition>(std::move(host));
+  if (point == SelectPolicy::kPoint) return std::make_unique<IsolatedSelect>(std::move(host));
+  throw std::logic_error("no isolation proxy for extension point " + point);
+}
+
 int serve_plugin(Plugin& plugin, const std::string& endpoint) {
   zmq::context_t ctx(1);
   zmq::socket_t sock(ctx, zmq::socket_type::rep);

@@ -90,6 +90,10 @@ class IsolatedSelect final : public SelectPolicy {
   std::unique_ptr<PluginHost> host_;
 };
 
+// The proxy for an isolated plugin of extension point `point` (one whose registry entry is
+// isolatable: partition, select), talking to `host`.
+std::unique_ptr<Plugin> make_isolated(const std::string& point, std::unique_ptr<PluginHost> host);
+
 // The host side: serves one loaded plugin on `endpoint` until stdin closes or SIGTERM.
 int serve_plugin(Plugin& plugin, const std::string& endpoint);
 

@@ -1,11 +1,14 @@
 #include "core/plugin/loader.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <sluice/export.hpp>
@@ -16,6 +19,7 @@
 #include <sluice/select.hpp>
 
 #include "core/config/config.hpp"
+#include "core/plugin/points.hpp"
 
 namespace sluice {
 
@@ -26,12 +30,8 @@ namespace fs = std::filesystem;
 #endif
 
 bool implements(const Plugin& plugin, const std::string& point) {
-  if (point == PartitionPolicy::kPoint) return dynamic_cast<const PartitionPolicy*>(&plugin);
-  if (point == SelectPolicy::kPoint) return dynamic_cast<const SelectPolicy*>(&plugin);
-  if (point == PreemptPolicy::kPoint) return dynamic_cast<const PreemptPolicy*>(&plugin);
-  if (point == RequeuePolicy::kPoint) return dynamic_cast<const RequeuePolicy*>(&plugin);
-  if (point == LaunchPolicy::kPoint) return dynamic_cast<const LaunchPolicy*>(&plugin);
-  return false;
+  const ExtensionPoint* ep = extension_point(point);
+  return ep && ep->implements(plugin);
 }
 
 Context make_context(const std::string& plugin_name, const std::string& config_file) {
@@ -89,6 +89,37 @@ std::string unsafe_permissions(const std::string& path) {
   return {};
 }
 
+// A private copy of the library, so that the file can be replaced while it is loaded (copying a
+// rebuilt .so over a mapped one corrupts the running code) and a reload under the same name loads
+// the new code (dlopen returns a library already loaded under the same name as it is, and C++
+// libraries with unique symbols are never really unloaded). The copy gets a name never used
+// before (a fresh mkdtemp directory) in $TMPDIR or /tmp, readable only by us; the caller loads it
+// and then removes it (the mapping keeps the code). Empty when no copy could be made.
+std::string private_copy(const std::string& path) {
+  std::string dir = (fs::temp_directory_path() / "sluice-plugin.XXXXXX").string();
+  if (!::mkdtemp(dir.data())) return {};
+  const std::string copy = dir + "/" + fs::path(path).filename().string();
+  std::error_code ec;
+  fs::copy_file(path, copy, ec);
+  if (ec) {
+    fs::remove_all(dir, ec);
+    return {};
+  }
+  return copy;
+}
+
+void remove_copy(const std::string& copy) {
+  std::error_code ec;
+  if (!copy.empty()) fs::remove_all(fs::path(copy).parent_path(), ec);
+}
+
+// `text` with every mention of `from` replaced by `to`.
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size())
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
 }  // namespace
 
 std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig& pc, std::vector<std::string>& errors) {
@@ -104,11 +135,19 @@ std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig&
   }
   auto lp = std::make_unique<LoadedPlugin>();
   lp->path = path;
+  constexpr auto kMode = boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local;
+  const std::string copy = private_copy(path);
   std::error_code ec;
-  lp->lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  if (!copy.empty()) lp->lib.load(copy, kMode, ec);
+  remove_copy(copy);
+  if (copy.empty() || ec) {  // no copy, or one that cannot be mapped (a noexec temporary directory)
+    ec.clear();
+    lp->lib.load(path, kMode, ec);
+  }
+  const char* dl = ec ? dlerror() : nullptr;
+  const std::string why = ec ? replace_all(dl ? dl : ec.message(), copy, path) : "";
   if (ec) {
-    const char* dl = dlerror();
-    errors.push_back(where + ": cannot load " + path + ": " + (dl ? dl : ec.message()));
+    errors.push_back(where + ": cannot load " + path + ": " + why);
     return nullptr;
   }
   for (const char* sym : {"sluice_abi", "sluice_create"}) {
@@ -126,6 +165,12 @@ std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig&
   lp->object.reset(lp->lib.get_alias<Plugin*(std::string*)>("sluice_create")(&err));
   if (!lp->object) {
     errors.push_back(where + ": " + path + ": factory failed: " + (err.empty() ? "returned null" : err));
+    return nullptr;
+  }
+  // The interface first: a library configured for the wrong point is named as such, before its
+  // options are read against an interface it does not have.
+  if (const ExtensionPoint* ep = extension_point(pc.point); !ep || !ep->implements(*lp->object)) {
+    errors.push_back(where + ": " + path + " is not a " + pc.point + " plugin");
     return nullptr;
   }
   Context ctx = make_context(std::string(lp->object->name()), cfg.file);

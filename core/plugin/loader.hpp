@@ -12,7 +12,8 @@ namespace sluice {
 struct Config;
 struct PluginConfig;
 
-// Owns one loaded plugin. The library is declared first so the object dies before it is unloaded.
+// Owns one loaded plugin, loaded from a private copy of the file at `path` (which may then be
+// replaced without harm). The library is declared first so the object dies before it is unloaded.
 struct LoadedPlugin {
   boost::dll::shared_library lib;
   std::unique_ptr<Plugin> object;

@@ -362,9 +362,19 @@ void Scontrol::hold(const std::string& op, const std::string& arg) {
   if (!last_error.empty()) fail("slurm_suspend error: " + last_error);
 }
 
+// Slurm prints nothing on success; Sluice says what the controller loaded, one line per point.
 void Scontrol::reconfigure() {
   try {
-    client_.call("reconfigure");
+    const Json r = client_.call("reconfigure");
+    std::printf("reconfigured from %s\n", r.value("config", std::string("?")).c_str());
+    if (auto p = r.find("plugins"); p != r.end() && p->is_object())
+      for (const auto& [point, info] : p->items()) {
+        if (!info.is_object()) continue;
+        const std::string what = info.value("path", info.value("library", std::string()));
+        const std::string name = info.value("name", std::string());
+        std::printf("  %-9s %s%s%s\n", point.c_str(), name.empty() ? "" : (name + " from ").c_str(), what.c_str(),
+                    info.value("isolate", false) ? " (isolated)" : "");
+      }
   } catch (const RpcError& e) {
     fail(e.unreachable ? std::string("slurm_reconfigure error: ") + e.what() : e.what());
   }

@@ -29,15 +29,17 @@ std::vector<std::pair<std::string, std::string>> show_config_items(const Config&
       {"SlurmdTimeout", std::to_string(c.node_timeout) + " sec"},
       {"StateSaveLocation", c.state_dir},
   };
-  const auto plugin = [&](std::string point, const std::string& library, bool isolate) {
+  // `name`: the plugin's own name ("select/select_gpu") when the controller reports it.
+  const auto plugin = [&](std::string point, const std::string& library, bool isolate, const std::string& name = "") {
     if (point.empty() || library.empty()) return;
-    std::string value = point + "/" + plugin_name(library) + (isolate ? " (isolated)" : "");
+    std::string value = (name.empty() ? point + "/" + plugin_name(library) : name) + (isolate ? " (isolated)" : "");
     point[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(point[0])));
     items.emplace_back(point + "Type", std::move(value));
   };
   if (ping && ping->contains("plugins") && ping->at("plugins").is_object()) {
     for (const auto& [point, p] : ping->at("plugins").items())
-      if (p.is_object()) plugin(point, p.value("library", std::string()), p.value("isolate", false));
+      if (p.is_object())
+        plugin(point, p.value("library", std::string()), p.value("isolate", false), p.value("name", std::string()));
   } else {
     for (const auto& [point, pc] : cfg.plugins)
       if (point == "partition" || point == "select" || point == "launch") plugin(point, pc.library, pc.isolate);

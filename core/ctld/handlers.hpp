@@ -20,6 +20,11 @@ void on_release_request(CtlState& s, const Request& r, const Json& body);  // sc
 void on_update_node(CtlState& s, const Request& r, const Json& body);      // scontrol update NodeName=
 void on_acct(CtlState& s, const Request& r, const Json& body);             // sacct
 
+// What is loaded for each configured extension point: {"select": {"library", "isolate", "name",
+// "path"}, ...} ("name" and "path" for controller-side points; node-side ones are loaded by the
+// agents). Sent with ping and reconfigure replies (scontrol show config, scontrol reconfigure).
+Json loaded_plugins(const CtlState& s);
+
 // Administration (reconfig.cpp).
 void on_reconfigure(CtlState& s, const Request& r, const Json& body);  // scontrol reconfigure
 void on_whatif(CtlState& s, const Request& r, const Json& body);       // scontrol whatif -f FILE

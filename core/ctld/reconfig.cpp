@@ -42,7 +42,7 @@ void on_reconfigure(CtlState& s, const Request& r, const Json&) {
   std::vector<std::string> errors;
   reconfigure(s, errors);
   if (!errors.empty()) return s.out.error(r.peer, join(errors, "\n"));
-  s.out.reply(r.peer, {{"config", s.cfg->file}, {"plugins", s.plugins->describe()}});
+  s.out.reply(r.peer, {{"config", s.cfg->file}, {"plugins", loaded_plugins(s)}});
 }
 
 namespace {

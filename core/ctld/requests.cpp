@@ -6,13 +6,33 @@
 #include <algorithm>
 
 #include "core/ctld/handlers.hpp"
+#include "core/plugin/points.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice {
 
+Json loaded_plugins(const CtlState& s) {
+  Json out = Json::object();
+  const auto sources = s.plugins->sources();
+  for (const auto& [point, pc] : s.cfg->plugins) {
+    const ExtensionPoint* ep = extension_point(point);
+    if (!ep) continue;
+    Json p = {{"library", pc.library}, {"isolate", pc.isolate}};
+    if (ep->side == PluginSide::Controller) {
+      if (!sources.contains(point)) continue;
+      p["name"] = s.plugins->plugin_name(point);
+      p["path"] = sources.at(point);
+    }
+    out[point] = std::move(p);
+  }
+  return out;
+}
+
 void on_ping(CtlState& s, const Request& r, const Json&) {
-  s.out.reply(r.peer, {{"version", SLUICE_VERSION}, {"time", s.now()}});
+  s.out.reply(
+      r.peer,
+      {{"version", SLUICE_VERSION}, {"time", s.now()}, {"config", s.cfg->file}, {"plugins", loaded_plugins(s)}});
 }
 
 void on_submit(CtlState& s, const Request& r, const Json& b) {

@@ -173,7 +173,7 @@ std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig&
     errors.push_back(where + ": " + path + " is not a " + pc.point + " plugin");
     return nullptr;
   }
-  Context ctx = make_context(std::string(lp->object->name()), cfg.file);
+  Context ctx = make_context(std::string(lp->object->name()), pc.file);
   std::vector<ConfigError> cerrs;
   bool ok = false;
   try {
@@ -182,7 +182,7 @@ std::unique_ptr<LoadedPlugin> load_plugin(const Config& cfg, const PluginConfig&
     cerrs.push_back({pc.options_path, 0, 0, std::string("configure threw: ") + e.what()});
   }
   for (const auto& e : cerrs)
-    errors.push_back(cfg.file + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.path + ": " +
+    errors.push_back(pc.file + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.path + ": " +
                      e.why);
   if (!ok || !cerrs.empty()) {
     if (cerrs.empty()) errors.push_back(where + ": " + path + ": options rejected");

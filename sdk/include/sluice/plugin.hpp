@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <sluice/abi.hpp>
 #include <sluice/model.hpp>
 #include <string>
 #include <string_view>
@@ -17,9 +18,14 @@ class table;
 
 namespace sluice {
 
-// SDK ABI: a plugin is loaded only by a host built against the identical SDK ABI string
-// (C++ types cross the boundary by reference, so any layout change breaks them).
-inline constexpr const char* kSdkAbi = "sluice-sdk/1.0;gcc-" __VERSION__;
+// SDK ABI: a plugin is loaded only by a host built against the identical SDK ABI string. C++ types
+// cross the boundary by reference, so any change of a header, of toml++, of the compiler or of
+// libstdc++'s string ABI must refuse old plugins: the string carries all of them.
+#define SLUICE_ABI_STR2(x) #x
+#define SLUICE_ABI_STR(x) SLUICE_ABI_STR2(x)
+inline constexpr const char* kSdkAbi = "sluice-sdk/" SLUICE_SDK_ABI_VERSION ";headers-" SLUICE_SDK_HEADERS_HASH
+                                       ";toml++-" SLUICE_SDK_TOMLPP_VERSION ";gcc-" __VERSION__
+                                       ";cxx11abi-" SLUICE_ABI_STR(_GLIBCXX_USE_CXX11_ABI);
 
 enum class Code : std::uint8_t {
   Ok,             // the decision holds

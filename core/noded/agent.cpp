@@ -21,6 +21,7 @@
 #include <random>
 #include <sluice/launch.hpp>
 
+#include "core/noded/step.hpp"
 #include "core/plugin/guarded.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/util/hostlist.hpp"
@@ -57,97 +58,6 @@ Time boot_time() {
     }
   }
   return v;
-}
-
-// Writes all of `s` to fd, retrying short writes; gives up on error.
-void write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      return;
-    }
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-// What a job's child process does between vfork and exec. It shares the agent's memory, so it
-// makes system calls only (no allocation, no locks).
-struct ChildPlan {
-  std::vector<std::string> candidates;  // paths to try with execve
-  std::string program, stdout_path, stderr_path, open_out, open_err, stdin_path, workdir;
-  int out_flags = 0;
-  bool batch = true, switch_user = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-  char** argv = nullptr;
-  char** envp = nullptr;
-  int out_pipe = -1, err_pipe = -1, status_pipe = -1;
-};
-
-[[noreturn]] void exec_child(const ChildPlan& p) {
-  auto fail = [&](const char* what) {
-    char buf[512];
-    int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(errno));
-    (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
-    _exit(127);
-  };
-  setsid();
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) signal(s, SIG_DFL);
-  if (p.switch_user) {
-    // Raw system calls: glibc's wrappers would also try to change the credentials of the agent's
-    // threads, whose memory this child shares.
-    if (syscall(SYS_setgroups, p.groups.size(), p.groups.data()) != 0) fail("setgroups");
-    if (syscall(SYS_setgid, p.gid) != 0) fail("setgid");
-    if (syscall(SYS_setuid, p.uid) != 0) fail("setuid");
-  }
-  int in = ::open(p.stdin_path.c_str(), O_RDONLY);
-  if (in < 0) fail("open stdin");
-  dup2(in, 0);
-  if (p.batch) {
-    int out = ::open(p.stdout_path.c_str(), p.out_flags, 0644);
-    if (out < 0) fail(p.open_out.c_str());
-    int err = p.stderr_path == p.stdout_path ? out : ::open(p.stderr_path.c_str(), p.out_flags, 0644);
-    if (err < 0) fail(p.open_err.c_str());
-    dup2(out, 1);
-    dup2(err, 2);
-  } else {
-    dup2(p.out_pipe, 1);
-    dup2(p.err_pipe, 2);
-  }
-  if (::chdir(p.workdir.c_str()) != 0) {
-    char buf[1024];
-    int n = std::snprintf(buf, sizeof buf, "sluiced: error: couldn't chdir to `%s': %s: going to /tmp instead\n",
-                          p.workdir.c_str(), std::strerror(errno));
-    (void)!::write(2, buf, static_cast<size_t>(n));
-    if (::chdir("/tmp") != 0) fail("chdir /tmp");
-  }
-  int exec_errno = ENOENT;
-  for (const auto& c : p.candidates) {
-    execve(c.c_str(), p.argv, p.envp);
-    if (errno != ENOENT) exec_errno = errno;
-  }
-  char buf[600];
-  int n = std::snprintf(buf, sizeof buf, "execve(): %s: %s", p.program.c_str(), std::strerror(exec_errno));
-  (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
-  _exit(127);
-}
-
-// Slurm's form of the task split the select plugin makes (remainder on the first nodes):
-// 3 tasks on 2 nodes -> "2,1"; 4 on 2 -> "2(x2)".
-std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes) {
-  const auto n = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes));
-  const std::uint32_t base = std::max<std::uint32_t>(1, ntasks / n), extra = ntasks > n ? ntasks % n : 0;
-  auto group = [](std::uint32_t tasks, std::uint32_t count) {
-    return std::to_string(tasks) + (count > 1 ? "(x" + std::to_string(count) + ")" : "");
-  };
-  if (extra == 0) return group(base, n);
-  return group(base + 1, extra) + "," + group(base, n - extra);
 }
 
 }  // namespace
@@ -301,59 +211,8 @@ void Agent::on_message(const Message& m) {
   }
 }
 
-std::vector<std::string> Agent::environment(const Job& j, const std::string& nodelist) const {
-  std::vector<std::string> env;
-  for (const auto& kv : j.spec.env)
-    if (!starts_with(kv, "SLURM_") && !starts_with(kv, "CUDA_VISIBLE_DEVICES=")) env.push_back(kv);
-  auto set = [&](const std::string& k, const std::string& v) { env.push_back(k + "=" + v); };
-  const std::string id = std::to_string(j.id);
-  const NodeAlloc& a = j.alloc.front();
-  set("SLURM_JOB_ID", id);
-  set("SLURM_JOBID", id);
-  set("SLURM_JOB_NAME", j.spec.name);
-  set("SLURM_JOB_PARTITION", j.spec.partition);
-  set("SLURM_JOB_NODELIST", nodelist);
-  set("SLURM_NODELIST", nodelist);
-  set("SLURM_JOB_NUM_NODES", std::to_string(j.alloc.size()));
-  set("SLURM_NNODES", std::to_string(j.alloc.size()));
-  set("SLURMD_NODENAME", name_);
-  set("SLURM_CLUSTER_NAME", cfg_->cluster_name);
-  set("SLURM_SUBMIT_DIR", j.spec.workdir);
-  set("SLURM_SUBMIT_HOST", j.spec.submit_host);
-  set("SLURM_JOB_UID", std::to_string(j.uid));
-  set("SLURM_JOB_GID", std::to_string(j.gid));
-  set("SLURM_JOB_USER", j.user);
-  set("SLURM_CPUS_ON_NODE", std::to_string(a.cpus));
-  set("SLURM_JOB_CPUS_PER_NODE", std::to_string(a.cpus));
-  set("SLURM_CPUS_PER_TASK", std::to_string(j.spec.cpus_per_task));
-  set("SLURM_NTASKS", std::to_string(j.spec.ntasks));
-  set("SLURM_NPROCS", std::to_string(j.spec.ntasks));
-  set("SLURM_TASKS_PER_NODE", tasks_per_node(j.spec.ntasks, j.alloc.size()));
-  set("SLURM_PROCID", "0");
-  set("SLURM_LOCALID", "0");
-  set("SLURM_NODEID", "0");
-  set("SLURM_PRIO_PROCESS", "0");
-  if (j.spec.mem_mb) set("SLURM_MEM_PER_NODE", std::to_string(j.spec.mem_mb));
-  if (j.restarts > 0) set("SLURM_RESTART_COUNT", std::to_string(j.restarts));
-  if (!j.spec.batch) {
-    set("SLURM_STEP_ID", "0");
-    set("SLURM_STEPID", "0");
-    set("SLURM_STEP_NODELIST", nodelist);
-    set("SLURM_STEP_NUM_NODES", std::to_string(j.alloc.size()));
-    set("SLURM_STEP_NUM_TASKS", std::to_string(j.spec.ntasks));
-  }
-  if (!a.gpus.empty()) {
-    std::vector<std::string> idx;
-    for (auto g : a.gpus) idx.push_back(std::to_string(g));
-    const std::string list = join(idx, ",");
-    set("CUDA_VISIBLE_DEVICES", list);
-    set("GPU_DEVICE_ORDINAL", list);
-    set("SLURM_GPUS_ON_NODE", std::to_string(a.gpus.size()));
-    set(j.spec.batch ? "SLURM_JOB_GPUS" : "SLURM_STEP_GPUS", list);
-  }
-  return env;
-}
-
+// A launch from the controller: prepare the step, spawn it, report it (job_started, or a failed
+// launch as the job's end).
 void Agent::launch(const Job& job, Time kill_wait) {
   kill_wait_ = kill_wait;
   if (seen_.count(job.id)) {  // a resent launch: confirm what we already did
@@ -367,149 +226,42 @@ void Agent::launch(const Job& job, Time kill_wait) {
     return;
   }
   seen_.insert(job.id);
+  const StepContext ctx{name_, cfg_->cluster_name, spool_, cfg_->node(name_),
+                        launch_ ? dynamic_cast<LaunchPolicy*>(launch_->object.get()) : nullptr};
+  const PreparedStep step = prepare_step(job, ctx);
+  const SpawnedStep spawned = step.refused.empty() ? spawn_step(job, step) : SpawnedStep{};
+
   Task t;
   t.job = job;
-  Job& j = t.job;
-  std::vector<std::string> names;
-  for (const auto& a : j.alloc) names.push_back(a.node);
-  const std::string nodelist = compress_hostlist(names);
-  std::string workdir = j.spec.workdir.empty() ? "/" : j.spec.workdir;
-  PatternVars pv{j.id, j.spec.name, j.user, name_, workdir};
-  if (j.spec.batch) {
-    j.stdout_path = expand_output_pattern(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern, pv);
-    j.stderr_path = j.spec.stderr_pattern.empty() ? j.stdout_path : expand_output_pattern(j.spec.stderr_pattern, pv);
-    t.stderr_file = j.stderr_path;
-  }
-  // Resolve the user before forking (NSS is not async-signal-safe).
-  const bool as_root = geteuid() == 0;
-  std::string user = j.user;
-  std::vector<char> pwbuf(4096);
-  passwd pw{}, *pwres = nullptr;
-  if (getpwuid_r(j.uid, &pw, pwbuf.data(), pwbuf.size(), &pwres) == 0 && pwres) user = pw.pw_name;
-  std::vector<gid_t> groups(256);
-  int ngroups = static_cast<int>(groups.size());
-  if (as_root && pwres && getgrouplist(user.c_str(), j.gid, groups.data(), &ngroups) < 0) ngroups = 0;
-  if (!pwres) ngroups = 0;
-  // The script lives in the spool directory, readable by the job's user only.
-  std::string program;
-  std::vector<std::string> args;
-  if (j.spec.batch) {
-    program = spool_ + "/job" + std::to_string(j.id) + ".sh";
-    {
-      std::ofstream f(program, std::ios::trunc);
-      f << j.spec.script;
-    }
-    ::chmod(program.c_str(), 0700);
-    if (as_root) (void)!::chown(program.c_str(), j.uid, j.gid);
-    args.push_back(program);
-    for (const auto& a : j.spec.argv) args.push_back(a);
-  } else {
-    program = j.spec.argv.front();
-    args = j.spec.argv;
-  }
-  std::vector<std::string> env = environment(j, nodelist);
-  // The node-side launch plugin may rewrite the step (a container wrapper, say) or refuse it.
-  std::string refused;
-  if (launch_) {
-    LaunchStep step{args, env, workdir};
-    auto* policy = dynamic_cast<LaunchPolicy*>(launch_->object.get());
-    const Status st =
-        guarded_call(policy->name(), "launch.prepare", [&] { return policy->prepare(j, *cfg_->node(name_), step); });
-    if (st.code == Code::Error) {
-      refused = st.message;  // already names the plugin
-    } else if (st.code != Code::Ok || step.argv.empty()) {
-      refused = std::string(policy->name()) + ": " + (st.message.empty() ? "refused the step" : st.message);
-    } else {
-      args = std::move(step.argv);
-      env = std::move(step.env);
-      workdir = std::move(step.workdir);
-      program = args.front();
-    }
-  }
-  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
-  if (!j.spec.batch && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)) {
-    spdlog::error("job={} pipe: {}", j.id, std::strerror(errno));
-  }
-  (void)!pipe2(status_pipe, O_CLOEXEC);
-  std::vector<char*> argvp, envp;
-  for (auto& a : args) argvp.push_back(a.data());
-  argvp.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::string search_path = "/usr/local/bin:/usr/bin:/bin";
-  for (const auto& e : env)
-    if (starts_with(e, "PATH=")) search_path = e.substr(5);
-
-  // Everything the child needs is prepared here: after vfork it shares our memory (and the
-  // ZeroMQ threads keep running), so it may only make system calls -- no allocation -- until exec.
-  ChildPlan plan;
-  if (program.find('/') != std::string::npos)
-    plan.candidates.push_back(program);
-  else
-    for (const auto& dir : split(search_path, ':')) plan.candidates.push_back(dir + "/" + program);
-  plan.program = program;
-  plan.stdout_path = j.stdout_path;
-  plan.stderr_path = j.stderr_path;
-  plan.open_out = "open " + j.stdout_path;
-  plan.open_err = "open " + j.stderr_path;
-  plan.stdin_path = j.spec.stdin_path.empty() ? "/dev/null" : j.spec.stdin_path;
-  plan.workdir = workdir;
-  plan.out_flags = O_WRONLY | O_CREAT | (j.spec.open_append ? O_APPEND : O_TRUNC);
-  plan.batch = j.spec.batch;
-  plan.switch_user = as_root && j.uid != 0;
-  plan.uid = j.uid;
-  plan.gid = j.gid;
-  plan.groups.assign(groups.begin(), groups.begin() + std::max(0, ngroups));
-  plan.argv = argvp.data();
-  plan.envp = envp.data();
-  plan.out_pipe = out_pipe[1];
-  plan.err_pipe = err_pipe[1];
-  plan.status_pipe = status_pipe[1];
-  pid_t pid = -1;
-  if (refused.empty()) {
-    pid = vfork();
-    if (pid == 0) exec_child(plan);
-  }
-  ::close(status_pipe[1]);
-  if (out_pipe[1] >= 0) ::close(out_pipe[1]);
-  if (err_pipe[1] >= 0) ::close(err_pipe[1]);
-  t.pid = pid;
-  t.out_fd = out_pipe[0];
-  t.err_fd = err_pipe[0];
-  if (j.spec.time_limit > 0) t.deadline = now() + j.spec.time_limit;
-  if (!j.spec.batch && !j.spec.io_endpoint.empty()) {
+  t.job.stdout_path = step.stdout_path;
+  t.job.stderr_path = step.stderr_path;
+  t.stderr_file = step.stderr_path;
+  t.pid = spawned.pid;
+  t.out_fd = spawned.out_fd;
+  t.err_fd = spawned.err_fd;
+  if (job.spec.time_limit > 0) t.deadline = now() + job.spec.time_limit;
+  if (!job.spec.batch && !job.spec.io_endpoint.empty()) {
     t.io = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::push);
     t.io->set(zmq::sockopt::linger, 2000);
     t.io->set(zmq::sockopt::sndhwm, 10000);
-    t.io->connect(j.spec.io_endpoint);
+    t.io->connect(job.spec.io_endpoint);
     t.io->send(zmq::buffer(std::string("started")), zmq::send_flags::sndmore);
     t.io->send(zmq::buffer(name_), zmq::send_flags::dontwait);
   }
-  // Exec failures come back through the close-on-exec pipe: EOF alone means exec succeeded.
-  char buf[700];
-  ssize_t n = pid > 0 ? ::read(status_pipe[0], buf, sizeof buf - 1) : -1;
-  ::close(status_pipe[0]);
-  const std::uint64_t id = j.id;
-  tasks_.emplace(id, std::move(t));
-  Task& tr = tasks_.at(id);
+  const std::uint64_t id = job.id;
+  Task& tr = tasks_.emplace(id, std::move(t)).first->second;
   send("job_started",
        {{"id", id}, {"instance", instance_}, {"stdout", tr.job.stdout_path}, {"stderr", tr.job.stderr_path}});
-  if (pid < 0 || n > 0) {
-    std::string why = !refused.empty() ? refused
-                      : pid < 0        ? std::string("fork: ") + std::strerror(errno)
-                                       : std::string(buf, static_cast<size_t>(n));
+  if (spawned.pid < 0) {
+    const std::string why = !step.refused.empty() ? step.refused : spawned.error;
     spdlog::error("job={} launch failed: {}", id, why);
     notice(tr, "sluiced: error: " + why + "\n");
-    if (pid > 0) {
-      int st;
-      waitpid(pid, &st, 0);
-    }
     tr.exited = true;
     tr.status = 1 << 8;
     finish(id, true);
     return;
   }
-  spdlog::debug("job={} launched pid={} user={}", id, pid, user);
+  spdlog::debug("job={} launched pid={} user={}", id, spawned.pid, step.user);
 }
 
 // Re-reads the config file and swaps in its launch plugin; on any error the old one stays.

@@ -48,7 +48,6 @@ class Agent {
   void timers();
   void register_now();
   void notice(Task& t, const std::string& text);
-  std::vector<std::string> environment(const Job& job, const std::string& nodelist) const;
   void reconfigure();
   static std::unique_ptr<LoadedPlugin> load_launch(const Config& cfg, std::vector<std::string>& errors);
 

@@ -1,0 +1,304 @@
+#include "core/noded/step.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "core/plugin/guarded.hpp"
+#include "core/util/hostlist.hpp"
+#include "core/util/text.hpp"
+
+namespace sluice {
+
+// Writes all of `s` to fd, retrying short writes; gives up on error.
+void write_all(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(fd, s.data(), s.size());
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+namespace {
+
+// What a job's child process does between vfork and exec. It shares the agent's memory, so it
+// makes system calls only (no allocation, no locks).
+struct ChildPlan {
+  std::vector<std::string> candidates;  // paths to try with execve
+  std::string program, stdout_path, stderr_path, open_out, open_err, stdin_path, workdir;
+  int out_flags = 0;
+  bool batch = true, switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  char** argv = nullptr;
+  char** envp = nullptr;
+  int out_pipe = -1, err_pipe = -1, status_pipe = -1;
+};
+
+[[noreturn]] void exec_child(const ChildPlan& p) {
+  auto fail = [&](const char* what) {
+    char buf[512];
+    int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(errno));
+    (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
+    _exit(127);
+  };
+  setsid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) signal(s, SIG_DFL);
+  if (p.switch_user) {
+    // Raw system calls: glibc's wrappers would also try to change the credentials of the agent's
+    // threads, whose memory this child shares.
+    if (syscall(SYS_setgroups, p.groups.size(), p.groups.data()) != 0) fail("setgroups");
+    if (syscall(SYS_setgid, p.gid) != 0) fail("setgid");
+    if (syscall(SYS_setuid, p.uid) != 0) fail("setuid");
+  }
+  int in = ::open(p.stdin_path.c_str(), O_RDONLY);
+  if (in < 0) fail("open stdin");
+  dup2(in, 0);
+  if (p.batch) {
+    int out = ::open(p.stdout_path.c_str(), p.out_flags, 0644);
+    if (out < 0) fail(p.open_out.c_str());
+    int err = p.stderr_path == p.stdout_path ? out : ::open(p.stderr_path.c_str(), p.out_flags, 0644);
+    if (err < 0) fail(p.open_err.c_str());
+    dup2(out, 1);
+    dup2(err, 2);
+  } else {
+    dup2(p.out_pipe, 1);
+    dup2(p.err_pipe, 2);
+  }
+  if (::chdir(p.workdir.c_str()) != 0) {
+    char buf[1024];
+    int n = std::snprintf(buf, sizeof buf, "sluiced: error: couldn't chdir to `%s': %s: going to /tmp instead\n",
+                          p.workdir.c_str(), std::strerror(errno));
+    (void)!::write(2, buf, static_cast<size_t>(n));
+    if (::chdir("/tmp") != 0) fail("chdir /tmp");
+  }
+  int exec_errno = ENOENT;
+  for (const auto& c : p.candidates) {
+    execve(c.c_str(), p.argv, p.envp);
+    if (errno != ENOENT) exec_errno = errno;
+  }
+  char buf[600];
+  int n = std::snprintf(buf, sizeof buf, "execve(): %s: %s", p.program.c_str(), std::strerror(exec_errno));
+  (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
+  _exit(127);
+}
+
+// The user's name and groups, resolved before any fork (NSS is not async-signal-safe).
+void resolve_user(const Job& j, PreparedStep& s) {
+  s.user = j.user;
+  std::vector<char> pwbuf(4096);
+  passwd pw{}, *pwres = nullptr;
+  if (getpwuid_r(j.uid, &pw, pwbuf.data(), pwbuf.size(), &pwres) == 0 && pwres) s.user = pw.pw_name;
+  s.switch_user = geteuid() == 0 && j.uid != 0;
+  if (!s.switch_user || !pwres) return;
+  std::vector<gid_t> groups(256);
+  int n = static_cast<int>(groups.size());
+  if (getgrouplist(s.user.c_str(), j.gid, groups.data(), &n) < 0) n = 0;
+  s.groups.assign(groups.begin(), groups.begin() + std::max(0, n));
+}
+
+// The batch script in the spool directory, readable by the job's user only.
+std::string write_script(const Job& j, const std::string& spool) {
+  const std::string path = spool + "/job" + std::to_string(j.id) + ".sh";
+  {
+    std::ofstream f(path, std::ios::trunc);
+    f << j.spec.script;
+  }
+  ::chmod(path.c_str(), 0700);
+  if (geteuid() == 0) (void)!::chown(path.c_str(), j.uid, j.gid);
+  return path;
+}
+
+// The node-side launch plugin may rewrite the step (a container wrapper, say) or refuse it.
+void apply_launch_plugin(const Job& j, const StepContext& ctx, PreparedStep& s) {
+  LaunchStep step{s.argv, s.env, s.workdir};
+  const Status st = guarded_call(ctx.launch->name(), "launch.prepare",
+                                 [&] { return ctx.launch->prepare(j, *ctx.node_config, step); });
+  if (st.code == Code::Error) {
+    s.refused = st.message;  // already names the plugin
+  } else if (st.code != Code::Ok || step.argv.empty()) {
+    s.refused = std::string(ctx.launch->name()) + ": " + (st.message.empty() ? "refused the step" : st.message);
+  } else {
+    s.argv = std::move(step.argv);
+    s.env = std::move(step.env);
+    s.workdir = std::move(step.workdir);
+    s.program = s.argv.front();
+  }
+}
+
+}  // namespace
+
+std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes) {
+  const auto n = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes));
+  const std::uint32_t base = std::max<std::uint32_t>(1, ntasks / n), extra = ntasks > n ? ntasks % n : 0;
+  auto group = [](std::uint32_t tasks, std::uint32_t count) {
+    return std::to_string(tasks) + (count > 1 ? "(x" + std::to_string(count) + ")" : "");
+  };
+  if (extra == 0) return group(base, n);
+  return group(base + 1, extra) + "," + group(base, n - extra);
+}
+
+std::vector<std::string> step_environment(const Job& j, const std::string& nodelist, const StepContext& ctx) {
+  std::vector<std::string> env;
+  for (const auto& kv : j.spec.env)
+    if (!starts_with(kv, "SLURM_") && !starts_with(kv, "CUDA_VISIBLE_DEVICES=")) env.push_back(kv);
+  auto set = [&](const std::string& k, const std::string& v) { env.push_back(k + "=" + v); };
+  const std::string id = std::to_string(j.id);
+  const NodeAlloc& a = j.alloc.front();
+  set("SLURM_JOB_ID", id);
+  set("SLURM_JOBID", id);
+  set("SLURM_JOB_NAME", j.spec.name);
+  set("SLURM_JOB_PARTITION", j.spec.partition);
+  set("SLURM_JOB_NODELIST", nodelist);
+  set("SLURM_NODELIST", nodelist);
+  set("SLURM_JOB_NUM_NODES", std::to_string(j.alloc.size()));
+  set("SLURM_NNODES", std::to_string(j.alloc.size()));
+  set("SLURMD_NODENAME", ctx.node);
+  set("SLURM_CLUSTER_NAME", ctx.cluster_name);
+  set("SLURM_SUBMIT_DIR", j.spec.workdir);
+  set("SLURM_SUBMIT_HOST", j.spec.submit_host);
+  set("SLURM_JOB_UID", std::to_string(j.uid));
+  set("SLURM_JOB_GID", std::to_string(j.gid));
+  set("SLURM_JOB_USER", j.user);
+  set("SLURM_CPUS_ON_NODE", std::to_string(a.cpus));
+  set("SLURM_JOB_CPUS_PER_NODE", std::to_string(a.cpus));
+  set("SLURM_CPUS_PER_TASK", std::to_string(j.spec.cpus_per_task));
+  set("SLURM_NTASKS", std::to_string(j.spec.ntasks));
+  set("SLURM_NPROCS", std::to_string(j.spec.ntasks));
+  set("SLURM_TASKS_PER_NODE", tasks_per_node(j.spec.ntasks, j.alloc.size()));
+  set("SLURM_PROCID", "0");
+  set("SLURM_LOCALID", "0");
+  set("SLURM_NODEID", "0");
+  set("SLURM_PRIO_PROCESS", "0");
+  if (j.spec.mem_mb) set("SLURM_MEM_PER_NODE", std::to_string(j.spec.mem_mb));
+  if (j.restarts > 0) set("SLURM_RESTART_COUNT", std::to_string(j.restarts));
+  if (!j.spec.batch) {
+    set("SLURM_STEP_ID", "0");
+    set("SLURM_STEPID", "0");
+    set("SLURM_STEP_NODELIST", nodelist);
+    set("SLURM_STEP_NUM_NODES", std::to_string(j.alloc.size()));
+    set("SLURM_STEP_NUM_TASKS", std::to_string(j.spec.ntasks));
+  }
+  if (!a.gpus.empty()) {
+    std::vector<std::string> idx;
+    for (auto g : a.gpus) idx.push_back(std::to_string(g));
+    const std::string list = join(idx, ",");
+    set("CUDA_VISIBLE_DEVICES", list);
+    set("GPU_DEVICE_ORDINAL", list);
+    set("SLURM_GPUS_ON_NODE", std::to_string(a.gpus.size()));
+    set(j.spec.batch ? "SLURM_JOB_GPUS" : "SLURM_STEP_GPUS", list);
+  }
+  return env;
+}
+
+PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
+  PreparedStep s;
+  std::vector<std::string> names;
+  for (const auto& a : j.alloc) names.push_back(a.node);
+  const std::string nodelist = compress_hostlist(names);
+  s.workdir = j.spec.workdir.empty() ? "/" : j.spec.workdir;
+  s.stdin_path = j.spec.stdin_path.empty() ? "/dev/null" : j.spec.stdin_path;
+  if (j.spec.batch) {
+    const PatternVars pv{j.id, j.spec.name, j.user, ctx.node, s.workdir};
+    s.stdout_path = expand_output_pattern(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern, pv);
+    s.stderr_path = j.spec.stderr_pattern.empty() ? s.stdout_path : expand_output_pattern(j.spec.stderr_pattern, pv);
+  }
+  resolve_user(j, s);
+  if (j.spec.batch) {
+    s.program = write_script(j, ctx.spool);
+    s.argv.push_back(s.program);
+    for (const auto& a : j.spec.argv) s.argv.push_back(a);
+  } else {
+    s.program = j.spec.argv.front();
+    s.argv = j.spec.argv;
+  }
+  s.env = step_environment(j, nodelist, ctx);
+  if (ctx.launch) apply_launch_plugin(j, ctx, s);
+  return s;
+}
+
+SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
+  SpawnedStep out;
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
+  if (!j.spec.batch && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0))
+    spdlog::error("job={} pipe: {}", j.id, std::strerror(errno));
+  (void)!pipe2(status_pipe, O_CLOEXEC);
+  std::vector<std::string> argv = s.argv, env = s.env;
+  std::vector<char*> argvp, envp;
+  for (auto& a : argv) argvp.push_back(a.data());
+  argvp.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string search_path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& e : env)
+    if (starts_with(e, "PATH=")) search_path = e.substr(5);
+
+  // Everything the child needs is prepared here: after vfork it shares our memory (and the
+  // ZeroMQ threads keep running), so it may only make system calls -- no allocation -- until exec.
+  ChildPlan plan;
+  if (s.program.find('/') != std::string::npos)
+    plan.candidates.push_back(s.program);
+  else
+    for (const auto& dir : split(search_path, ':')) plan.candidates.push_back(dir + "/" + s.program);
+  plan.program = s.program;
+  plan.stdout_path = s.stdout_path;
+  plan.stderr_path = s.stderr_path;
+  plan.open_out = "open " + s.stdout_path;
+  plan.open_err = "open " + s.stderr_path;
+  plan.stdin_path = s.stdin_path;
+  plan.workdir = s.workdir;
+  plan.out_flags = O_WRONLY | O_CREAT | (j.spec.open_append ? O_APPEND : O_TRUNC);
+  plan.batch = j.spec.batch;
+  plan.switch_user = s.switch_user;
+  plan.uid = j.uid;
+  plan.gid = j.gid;
+  plan.groups = s.groups;
+  plan.argv = argvp.data();
+  plan.envp = envp.data();
+  plan.out_pipe = out_pipe[1];
+  plan.err_pipe = err_pipe[1];
+  plan.status_pipe = status_pipe[1];
+  out.pid = vfork();
+  if (out.pid == 0) exec_child(plan);
+  const int fork_errno = errno;
+  ::close(status_pipe[1]);
+  if (out_pipe[1] >= 0) ::close(out_pipe[1]);
+  if (err_pipe[1] >= 0) ::close(err_pipe[1]);
+  out.out_fd = out_pipe[0];
+  out.err_fd = err_pipe[0];
+  // Exec failures come back through the close-on-exec pipe: EOF alone means exec succeeded.
+  char buf[700];
+  const ssize_t n = out.pid > 0 ? ::read(status_pipe[0], buf, sizeof buf - 1) : -1;
+  ::close(status_pipe[0]);
+  if (out.pid < 0) {
+    out.error = std::string("fork: ") + std::strerror(fork_errno);
+  } else if (n > 0) {
+    out.error.assign(buf, static_cast<std::size_t>(n));
+    int st;
+    waitpid(out.pid, &st, 0);
+    out.pid = -1;
+  }
+  return out;
+}
+
+}  // namespace sluice

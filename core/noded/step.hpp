@@ -1,0 +1,64 @@
+// A job step on this node, in three stages: prepare (paths, user and groups, the batch script,
+// the SLURM_* environment, the node-side launch plugin) -> spawn (vfork/exec as the job's user,
+// in its own session) -> the agent reports (agent.cpp). Preparing does all the work that may
+// allocate or call NSS; spawning only runs a plan made before the vfork.
+#pragma once
+#include <sys/types.h>
+
+#include <sluice/launch.hpp>
+#include <sluice/model.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+// What the node knows that the step needs.
+struct StepContext {
+  std::string node;          // this node's name (SLURMD_NODENAME, %N)
+  std::string cluster_name;  // SLURM_CLUSTER_NAME
+  std::string spool;         // where batch scripts are written
+  const Node* node_config = nullptr;
+  LaunchPolicy* launch = nullptr;  // the node-side launch plugin, if any
+};
+
+struct PreparedStep {
+  std::string program;            // argv[0] as given (searched in PATH when it has no '/')
+  std::vector<std::string> argv;  // after the launch plugin
+  std::vector<std::string> env;   // "K=V", after the launch plugin
+  std::string workdir;
+  std::string stdout_path, stderr_path;  // batch: resolved output patterns; srun: empty
+  std::string stdin_path;                // /dev/null unless -i
+  std::string user;                      // the job's user name, as NSS knows it
+  bool switch_user = false;              // the agent runs as root and the job is not root's
+  std::vector<gid_t> groups;             // the user's groups (when switching)
+  std::string refused;                   // non-empty: the launch plugin refused the step (why)
+};
+
+// The step for `job` (its first allocation part is this node's). Writes the batch script into the
+// spool directory (mode 0700, owned by the job's user).
+PreparedStep prepare_step(const Job& job, const StepContext& ctx);
+
+// The environment a job sees: its exported variables without SLURM_*/CUDA_VISIBLE_DEVICES, then
+// Slurm's SLURM_* set (sbatch/srun man pages, OUTPUT ENVIRONMENT VARIABLES) and the GPU binding
+// (CUDA_VISIBLE_DEVICES = the allocated GPU indices on this node).
+std::vector<std::string> step_environment(const Job& job, const std::string& nodelist, const StepContext& ctx);
+
+// Slurm's form of the task split the select plugin makes (remainder on the first nodes):
+// 3 tasks on 2 nodes -> "2,1"; 4 on 2 -> "2(x2)" (SLURM_TASKS_PER_NODE).
+std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes);
+
+struct SpawnedStep {
+  pid_t pid = -1;                // -1: not started (see error)
+  int out_fd = -1, err_fd = -1;  // srun: the job's stdout/stderr pipes
+  std::string error;             // why it did not start: fork or exec failure
+};
+
+// Starts `step` for `job` (batch: output to files; srun: to pipes). Exec failures come back
+// through a close-on-exec pipe, so error is set only when nothing runs.
+SpawnedStep spawn_step(const Job& job, const PreparedStep& step);
+
+// Writes all of `s` to fd, retrying short writes; gives up on error.
+void write_all(int fd, std::string_view s);
+
+}  // namespace sluice

@@ -100,6 +100,30 @@ TEST_F(HostileWire, ExtraFramesAndNodeImpostorsAreDropped) {
   EXPECT_TRUE(alive());
 }
 
+// A node message without a required field is refused, never read with a default: an end report
+// whose "timed_out" is misspelt must not end a running job COMPLETED.
+TEST_F(HostileWire, NodeMessageMissingARequiredFieldIsRefused) {
+  const std::string conf = "SLUICE_CONF=" + (dir_ / "sluice.toml").string() + " ";
+  const std::string id = run(conf + SLUICE_BIN + "/sluice sbatch --parsable -w n1 --wrap 'sleep 30' 2>&1");
+  ASSERT_FALSE(id.empty());
+  const auto state = [&] { return run(conf + SLUICE_BIN + "/sluice squeue -h -t all -o %T -j " + id); };
+  for (int i = 0; i < 50 && state() != "RUNNING\n"; ++i) usleep(100000);
+  ASSERT_EQ(state(), "RUNNING\n");
+  zmq::socket_t s(ctx_, zmq::socket_type::dealer);  // the real node's identity (running as root)
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::routing_id, "node:n1");
+  s.connect(cfg_->controller.address);
+  auto auth = make_authenticator(cfg_->auth);
+  std::string err;
+  const Json body = {{"id", std::stoull(id)}, {"exit_code", 0}, {"signal", 0}, {"timedout", true}};
+  s.send(zmq::buffer(encode(Message{"job_ended", body, auth->credential(&err)})), zmq::send_flags::none);
+  usleep(500000);
+  EXPECT_EQ(state(), "RUNNING\n");
+  const std::string log = run("cat " + (dir_ / "log" / "sluicectld.log").string());
+  EXPECT_NE(log.find("rejected job_ended message: job_ended: missing field \"timed_out\""), std::string::npos) << log;
+  EXPECT_TRUE(alive());
+}
+
 TEST_F(HostileWire, RandomBytesNeverBringItDown) {
   std::mt19937 rng(42);
   zmq::socket_t s(ctx_, zmq::socket_type::dealer);

@@ -1,11 +1,14 @@
 // Node agents: registration (with reconciliation of the jobs each side knows), heartbeats, launch
-// confirmations and end reports, and the once-a-second tick that notices silent nodes.
+// confirmations and end reports, and the once-a-second tick that notices silent nodes. Every
+// body is decoded with its schema (core/proto/messages.hpp): a missing required field is refused
+// (logged by the loop), never read as a default.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "core/ctld/handlers.hpp"
+#include "core/proto/messages.hpp"
 
 namespace sluice {
 
@@ -16,40 +19,52 @@ bool runs_on(const Job& j, const std::string& node) {
 }
 
 // What an agent's end report means for the job.
-JobEventKind end_event(const Json& b) {
-  if (b.value("timed_out", false)) return JobEventKind::TimedOut;
-  if (b.value("launch_failed", false) || b.value("exit_code", 0) != 0 || b.value("signal", 0) != 0)
-    return JobEventKind::Failed;
+JobEventKind end_event(const JobEnded& e) {
+  if (e.timed_out) return JobEventKind::TimedOut;
+  if (e.launch_failed || e.exit_code != 0 || e.signal != 0) return JobEventKind::Failed;
   return JobEventKind::Completed;
+}
+
+// An end report, acknowledged whether or not the job is still known.
+void job_ended(CtlState& s, const std::string& node, const JobEnded& e) {
+  s.out.to_node(node, std::string(AckEnd::kType), to_body(AckEnd{e.id}));
+  Job* j = s.jobs.find(e.id);
+  if (!j) return;
+  JobEvent ev(end_event(e));
+  ev.exit_code = e.exit_code;
+  ev.signal = e.signal;
+  ev.from_node = node;
+  s.handle(*j, ev);
 }
 
 }  // namespace
 
 void on_register(CtlState& s, const Request& r, const Json& b) {
   const std::string& name = r.node;
+  const Register reg = parse_body<Register>(b);
   Node& n = *s.nodes.find(name);
-  const std::string inst = b.value("instance", std::string());
   const bool was_responding = n.responding;
-  s.nodes.registered(name, inst, s.now());
-  n.boot_time = b.value("boot_time", Time{0});
-  n.agent_start_time = b.value("start_time", Time{0});
-  n.hostname = b.value("hostname", std::string());
-  n.addr = b.value("addr", std::string());
-  n.os = b.value("os", std::string());
-  n.arch = b.value("arch", std::string());
-  n.version = b.value("version", std::string());
-  const auto running = b.value("running", std::vector<std::uint64_t>{});
+  s.nodes.registered(name, reg.instance, s.now());
+  n.boot_time = reg.boot_time;
+  n.agent_start_time = reg.start_time;
+  n.hostname = reg.hostname;
+  n.addr = reg.addr;
+  n.os = reg.os;
+  n.arch = reg.arch;
+  n.version = reg.version;
   // Jobs the agent runs that we consider finished (or never heard of): stop them.
-  for (auto id : running) {
+  for (auto id : reg.running) {
     const Job* j = s.jobs.find(id);
-    if (!j || is_final(j->state)) s.out.to_node(name, "kill", {{"id", id}, {"signal", SIGKILL}, {"reason", "orphan"}});
+    if (!j || is_final(j->state)) s.out.to_node(name, std::string(Kill::kType), to_body(Kill{id, SIGKILL, "orphan"}));
   }
   // Jobs we think run there that the agent does not know.
-  std::vector<std::uint64_t> finished;
-  for (const auto& f : b.value("finished", Json::array())) finished.push_back(f.value("id", std::uint64_t{0}));
+  auto reported = [&](std::uint64_t id) {
+    return std::ranges::find(reg.running, id) != reg.running.end() ||
+           std::ranges::any_of(reg.finished, [&](const JobEnded& f) { return f.id == id; });
+  };
   for (auto& [id, j] : s.jobs.all()) {
-    if ((j.state != JobState::Running && j.state != JobState::Completing) || !runs_on(j, name)) continue;
-    if (std::ranges::find(running, id) != running.end() || std::ranges::find(finished, id) != finished.end()) continue;
+    if ((j.state != JobState::Running && j.state != JobState::Completing) || !runs_on(j, name) || reported(id))
+      continue;
     if (j.state == JobState::Running && !j.launched) {
       s.jobs.send_launch(j);  // never confirmed: launch again (agents ignore launches they have seen)
     } else {
@@ -57,45 +72,37 @@ void on_register(CtlState& s, const Request& r, const Json& b) {
       s.handle(j, JobEvent(JobEventKind::Lost));  // a COMPLETING job has nothing left to reap
     }
   }
-  for (const auto& f : b.value("finished", Json::array())) on_job_ended(s, r, f);
-  s.out.to_node(name, "registered", {{"heartbeat_interval", s.cfg->controller.heartbeat_interval}});
-  spdlog::info("node={} registered instance={} ({}running={})", name, inst, was_responding ? "" : "was down, ",
-               running.size());
+  for (const auto& f : reg.finished) job_ended(s, name, f);
+  s.out.to_node(name, std::string(Registered::kType), to_body(Registered{s.cfg->controller.heartbeat_interval}));
+  spdlog::info("node={} registered instance={} ({}running={})", name, reg.instance, was_responding ? "" : "was down, ",
+               reg.running.size());
   s.sched_needed = true;
 }
 
 void on_heartbeat(CtlState& s, const Request& r, const Json& b) {
-  if (!s.nodes.heartbeat_known(r.node, b.value("instance", std::string()))) {
+  const Heartbeat hb = parse_body<Heartbeat>(b);
+  if (!s.nodes.heartbeat_known(r.node, hb.instance)) {
     s.out.to_node(r.node, "reregister", Json::object());  // we restarted, or it was marked down
     return;
   }
   Node& n = *s.nodes.find(r.node);
   n.last_seen = s.now();
-  n.cpu_load = b.value("load", 0.0);
-  n.free_mem_mb = b.value("free_mem_mb", std::uint64_t{0});
+  n.cpu_load = hb.load;
+  n.free_mem_mb = hb.free_mem_mb;
 }
 
 void on_job_started(CtlState& s, const Request& r, const Json& b) {
-  Job* j = s.jobs.find(b.at("id").get<std::uint64_t>());
+  const JobStarted started = parse_body<JobStarted>(b);
+  Job* j = s.jobs.find(started.id);
   if (!j) return;
   JobEvent e(JobEventKind::LaunchConfirmed);
-  e.stdout_path = b.value("stdout", std::string());
-  e.stderr_path = b.value("stderr", std::string());
+  e.stdout_path = started.stdout_path;
+  e.stderr_path = started.stderr_path;
   e.from_node = r.node;
   s.handle(*j, e);
 }
 
-void on_job_ended(CtlState& s, const Request& r, const Json& b) {
-  const auto id = b.at("id").get<std::uint64_t>();
-  s.out.to_node(r.node, "ack_end", {{"id", id}});
-  Job* j = s.jobs.find(id);
-  if (!j) return;
-  JobEvent e(end_event(b));
-  e.exit_code = b.value("exit_code", 0);
-  e.signal = b.value("signal", 0);
-  e.from_node = r.node;
-  s.handle(*j, e);
-}
+void on_job_ended(CtlState& s, const Request& r, const Json& b) { job_ended(s, r.node, parse_body<JobEnded>(b)); }
 
 void tick(CtlState& s) {
   const Time now = s.now();

@@ -9,6 +9,7 @@
 #include "core/ctld/nodes.hpp"
 #include "core/ctld/outbox.hpp"
 #include "core/ctld/store.hpp"
+#include "core/proto/messages.hpp"
 
 namespace sluice {
 
@@ -101,8 +102,7 @@ Job& Jobs::submit(Job j) {
 }
 
 void Jobs::send_launch(const Job& j) {
-  Json lj = j;
-  out_.to_node(j.alloc.front().node, "launch", {{"job", std::move(lj)}, {"kill_wait", kill_wait_}});
+  out_.to_node(j.alloc.front().node, std::string(Launch::kType), to_body(Launch{j, kill_wait_}));
 }
 
 bool Jobs::handle(Job& j, const JobEvent& e) {
@@ -158,10 +158,10 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
   if (t->actions & kKill) {
     const int sig = e.kind == E::NodeFailed ? SIGKILL : SIGTERM;
     const char* why = e.kind == E::NodeFailed ? "node_fail" : "cancel";
-    for (const auto& a : j.alloc) out_.to_node(a.node, "kill", {{"id", j.id}, {"signal", sig}, {"reason", why}});
+    for (const auto& a : j.alloc) out_.to_node(a.node, std::string(Kill::kType), to_body(Kill{j.id, sig, why}));
   }
   if (t->actions & kKillOrphan && !e.from_node.empty())
-    out_.to_node(e.from_node, "kill", {{"id", j.id}, {"signal", SIGKILL}, {"reason", "orphan"}});
+    out_.to_node(e.from_node, std::string(Kill::kType), to_body(Kill{j.id, SIGKILL, "orphan"}));
   if (t->actions & kRelease) nodes_.give_back(j.alloc, now);
   if (t->actions & kPersist) store_.put(j);
   if (t->actions & kReschedule) reschedule = true;

@@ -5,6 +5,7 @@
 #include <sluice/ledger.hpp>
 
 #include "core/ctld/handlers.hpp"
+#include "core/proto/messages.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/text.hpp"
 
@@ -74,7 +75,7 @@ std::map<std::uint64_t, std::string> fates(CtlState& s, PluginSet& plugins, cons
 // What a candidate config would do to the pending queue, computed on copies: nothing changes.
 void on_whatif(CtlState& s, const Request& r, const Json& b) {
   std::vector<std::string> errors;
-  auto cfg = load_config(b.value("config", std::string()), errors);
+  auto cfg = load_config(parse_body<Whatif>(b).config, errors);
   std::unique_ptr<PluginSet> candidate;
   if (cfg) candidate = PluginSet::load(*cfg, errors);
   if (!candidate) return s.out.error(r.peer, join(errors, "\n"));

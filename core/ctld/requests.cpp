@@ -7,6 +7,7 @@
 
 #include "core/ctld/handlers.hpp"
 #include "core/plugin/points.hpp"
+#include "core/proto/messages.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/text.hpp"
 
@@ -37,7 +38,7 @@ void on_ping(CtlState& s, const Request& r, const Json&) {
 
 void on_submit(CtlState& s, const Request& r, const Json& b) {
   Job j;
-  j.spec = b.at("spec").get<JobSpec>();
+  j.spec = parse_body<Submit>(b).spec;
   j.uid = r.who.uid;
   j.gid = r.who.gid;
   j.user = user_name(j.uid);
@@ -114,7 +115,7 @@ Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
   if (is_final(j.state) || j.state == JobState::Completing)
     return {{"id", j.id}, {"error", "Job/step already completing or completed"}};
   if (sig && sig != SIGKILL && j.state == JobState::Running) {
-    for (const auto& a : j.alloc) s.out.to_node(a.node, "kill", {{"id", j.id}, {"signal", sig}, {"reason", "signal"}});
+    for (const auto& a : j.alloc) s.out.to_node(a.node, std::string(Kill::kType), to_body(Kill{j.id, sig, "signal"}));
     return {{"id", j.id}};
   }
   s.handle(j, JobEvent(JobEventKind::Cancelled));
@@ -125,18 +126,19 @@ Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
 }  // namespace
 
 void on_cancel(CtlState& s, const Request& r, const Json& b) {
-  const int sig = b.value("signal", 0);
+  const Cancel c = parse_body<Cancel>(b);
+  const int sig = c.signal;
   CancelFilter f;
-  f.name = b.value("name", std::string());
-  f.partition = b.value("partition", std::string());
-  for (const auto& st : b.value("states", std::vector<std::string>{}))
+  f.name = c.name;
+  f.partition = c.partition;
+  for (const auto& st : c.states)
     if (auto parsed = parse_state(st)) f.states.push_back(*parsed);
-  if (const std::string user = b.value("user", std::string()); !user.empty()) {
-    f.uid = user_id(user);
-    if (!f.uid) return s.out.error(r.peer, "Invalid user name: " + user);
+  if (!c.user.empty()) {
+    f.uid = user_id(c.user);
+    if (!f.uid) return s.out.error(r.peer, "Invalid user name: " + c.user);
   }
   Json results = Json::array();
-  const auto ids = b.value("ids", std::vector<std::uint64_t>{});
+  const auto& ids = c.ids;
   if (!ids.empty()) {
     for (auto id : ids) {
       Job* j = s.jobs.find(id);
@@ -156,7 +158,7 @@ void on_cancel(CtlState& s, const Request& r, const Json& b) {
 
 void on_hold(CtlState& s, const Request& r, const Json& b, bool hold) {
   Json results = Json::array();
-  for (auto id : b.value("ids", std::vector<std::uint64_t>{})) {
+  for (auto id : parse_body<JobIds>(b).ids) {
     Job* j = s.jobs.find(id);
     if (!j) {
       results.push_back({{"id", id}, {"error", "Invalid job id specified"}});
@@ -181,9 +183,10 @@ void on_hold_request(CtlState& s, const Request& r, const Json& b) { on_hold(s, 
 void on_release_request(CtlState& s, const Request& r, const Json& b) { on_hold(s, r, b, false); }
 
 void on_update_node(CtlState& s, const Request& r, const Json& b) {
-  const std::string state = to_lower(b.value("state", std::string()));
-  const std::string reason = b.value("reason", std::string());
-  auto names = expand_hostlist(b.value("names", std::string()));
+  const UpdateNode u = parse_body<UpdateNode>(b);
+  const std::string state = to_lower(u.state);
+  const std::string& reason = u.reason;
+  auto names = expand_hostlist(u.names);
   if (!names || names->empty()) return s.out.error(r.peer, "Invalid node name specified");
   for (const auto& nm : *names)
     if (!s.nodes.find(nm)) return s.out.error(r.peer, "Invalid node name specified: " + nm);

@@ -24,6 +24,7 @@
 #include "core/noded/step.hpp"
 #include "core/plugin/guarded.hpp"
 #include "core/plugin/loader.hpp"
+#include "core/proto/messages.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
@@ -113,28 +114,22 @@ void Agent::send(const std::string& type, Json body) {
 }
 
 void Agent::register_now() {
-  const Node* n = cfg_->node(name_);
   utsname u{};
   uname(&u);
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  Json running = Json::array();
-  for (const auto& [id, t] : tasks_) running.push_back(id);
-  Json finished = Json::array();
-  for (const auto& [id, e] : unacked_) finished.push_back(e);
-  send("register", {{"instance", instance_},
-                    {"cpus", n->cpus},
-                    {"mem_mb", n->mem_mb},
-                    {"gpus", n->gpus},
-                    {"running", running},
-                    {"finished", finished},
-                    {"boot_time", boot_time()},
-                    {"start_time", now()},
-                    {"hostname", host},
-                    {"addr", local_address_toward(endpoint_)},
-                    {"os", std::string(u.sysname) + " " + u.release + " " + u.version},
-                    {"arch", u.machine},
-                    {"version", SLUICE_VERSION}});
+  Register r;
+  r.instance = instance_;
+  for (const auto& [id, t] : tasks_) r.running.push_back(id);
+  for (const auto& [id, e] : unacked_) r.finished.push_back(e);
+  r.boot_time = boot_time();
+  r.start_time = now();
+  r.hostname = host;
+  r.addr = local_address_toward(endpoint_);
+  r.os = std::string(u.sysname) + " " + u.release + " " + u.version;
+  r.arch = u.machine;
+  r.version = SLUICE_VERSION;
+  send(std::string(Register::kType), to_body(std::move(r)));
   last_register_ = now();
 }
 
@@ -193,19 +188,21 @@ void Agent::run() {
 
 void Agent::on_message(const Message& m) {
   const Json& b = m.body;
-  if (m.type == "registered") {
+  if (m.type == Registered::kType) {
     registered_ = true;
-    heartbeat_ = b.value("heartbeat_interval", heartbeat_);
+    heartbeat_ = parse_body<Registered>(b).heartbeat_interval;
   } else if (m.type == "reregister") {
     register_now();
   } else if (m.type == "reconfigure") {
     reconfigure();
-  } else if (m.type == "launch") {
-    launch(b.at("job").get<Job>(), b.value("kill_wait", kill_wait_));
-  } else if (m.type == "kill") {
-    kill(b.at("id").get<std::uint64_t>(), b.value("signal", SIGTERM), b.value("reason", std::string("cancel")));
-  } else if (m.type == "ack_end") {
-    unacked_.erase(b.at("id").get<std::uint64_t>());
+  } else if (m.type == Launch::kType) {
+    const Launch l = parse_body<Launch>(b);
+    launch(l.job, l.kill_wait);
+  } else if (m.type == Kill::kType) {
+    const Kill k = parse_body<Kill>(b);
+    kill(k.id, k.signal, k.reason);
+  } else if (m.type == AckEnd::kType) {
+    unacked_.erase(parse_body<AckEnd>(b).id);
   } else {
     spdlog::warn("unknown message type {}", m.type);
   }
@@ -217,12 +214,10 @@ void Agent::launch(const Job& job, Time kill_wait) {
   kill_wait_ = kill_wait;
   if (seen_.count(job.id)) {  // a resent launch: confirm what we already did
     if (auto it = tasks_.find(job.id); it != tasks_.end())
-      send("job_started", {{"id", job.id},
-                           {"instance", instance_},
-                           {"stdout", it->second.job.stdout_path},
-                           {"stderr", it->second.job.stderr_path}});
+      send(std::string(JobStarted::kType),
+           to_body(JobStarted{job.id, instance_, it->second.job.stdout_path, it->second.job.stderr_path}));
     else if (auto u = unacked_.find(job.id); u != unacked_.end())
-      send("job_ended", u->second);
+      send(std::string(JobEnded::kType), to_body(u->second));
     return;
   }
   seen_.insert(job.id);
@@ -250,8 +245,7 @@ void Agent::launch(const Job& job, Time kill_wait) {
   }
   const std::uint64_t id = job.id;
   Task& tr = tasks_.emplace(id, std::move(t)).first->second;
-  send("job_started",
-       {{"id", id}, {"instance", instance_}, {"stdout", tr.job.stdout_path}, {"stderr", tr.job.stderr_path}});
+  send(std::string(JobStarted::kType), to_body(JobStarted{id, instance_, tr.job.stdout_path, tr.job.stderr_path}));
   if (spawned.pid < 0) {
     const std::string why = !step.refused.empty() ? step.refused : spawned.error;
     spdlog::error("job={} launch failed: {}", id, why);
@@ -302,7 +296,7 @@ void Agent::notice(Task& t, const std::string& text) {
 void Agent::kill(std::uint64_t id, int sig, const std::string& reason) {
   auto it = tasks_.find(id);
   if (it == tasks_.end()) {
-    if (auto u = unacked_.find(id); u != unacked_.end()) send("job_ended", u->second);
+    if (auto u = unacked_.find(id); u != unacked_.end()) send(std::string(JobEnded::kType), to_body(u->second));
     return;
   }
   Task& t = it->second;
@@ -367,15 +361,14 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
   int code = 0, sig = 0;
   if (WIFEXITED(t.status)) code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) sig = WTERMSIG(t.status);
-  Json end = {
-      {"id", id}, {"exit_code", code}, {"signal", sig}, {"timed_out", t.timed_out}, {"launch_failed", launch_failed}};
+  const JobEnded end{id, code, sig, t.timed_out, launch_failed};
   if (t.io) {
     t.io->send(zmq::buffer(std::string("exit")), zmq::send_flags::sndmore);
-    t.io->send(zmq::buffer(end.dump()), zmq::send_flags::dontwait);
+    t.io->send(zmq::buffer(to_body(end).dump()), zmq::send_flags::dontwait);
   }
   if (t.job.spec.batch) ::unlink((spool_ + "/job" + std::to_string(id) + ".sh").c_str());
   unacked_[id] = end;
-  send("job_ended", end);
+  send(std::string(JobEnded::kType), to_body(end));
   spdlog::debug("job={} ended exit={} signal={} timed_out={}", id, code, sig, t.timed_out);
   tasks_.erase(id);
 }
@@ -410,11 +403,11 @@ void Agent::timers() {
         break;
       }
     }
-    send("heartbeat", {{"instance", instance_}, {"load", load}, {"free_mem_mb", avail_kb / 1024}});
+    send(std::string(Heartbeat::kType), to_body(Heartbeat{instance_, load, avail_kb / 1024}));
     last_heartbeat_ = t;
   }
   if (!unacked_.empty() && t - last_resend_ >= 3) {
-    for (const auto& [id, e] : unacked_) send("job_ended", e);
+    for (const auto& [id, e] : unacked_) send(std::string(JobEnded::kType), to_body(e));
     last_resend_ = t;
   }
 }

@@ -13,6 +13,7 @@
 #include "core/config/config.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/proto/auth.hpp"
+#include "core/proto/messages.hpp"
 #include "core/proto/wire.hpp"
 
 namespace sluice {
@@ -67,8 +68,8 @@ class Agent {
   Time heartbeat_ = 5;
   Time last_register_ = 0, last_heartbeat_ = 0, last_resend_ = 0;
   std::map<std::uint64_t, Task> tasks_;
-  std::map<std::uint64_t, Json> unacked_;  // job ends not yet acknowledged
-  std::set<std::uint64_t> seen_;           // job ids launched by this instance
+  std::map<std::uint64_t, JobEnded> unacked_;  // job ends not yet acknowledged
+  std::set<std::uint64_t> seen_;               // job ids launched by this instance
 };
 
 }  // namespace sluice

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "core/proto/messages.hpp"
+
 namespace sluice {
 namespace {
 
@@ -98,6 +100,66 @@ TEST(WireFuzz, RandomAndMutatedInputs) {
     }
   }
   SUCCEED();
+}
+
+}  // namespace
+}  // namespace sluice
+
+// ---- message schemas (messages.hpp) ----
+
+namespace sluice {
+namespace {
+
+TEST(MessageSchema, RoundTrip) {
+  Register r;
+  r.instance = "abc";
+  r.running = {3, 4};
+  JobEnded e;
+  e.id = 3;
+  e.exit_code = 2;
+  e.timed_out = true;
+  r.finished = {e};
+  std::string why;
+  auto back = from_body<Register>(to_body(r), &why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(back->instance, "abc");
+  EXPECT_EQ(back->running, (std::vector<std::uint64_t>{3, 4}));
+  ASSERT_EQ(back->finished.size(), 1u);
+  EXPECT_TRUE(back->finished[0].timed_out);
+  EXPECT_EQ(back->finished[0].exit_code, 2);
+}
+
+TEST(MessageSchema, MissingOrMalformedRequiredFieldsAreErrors) {
+  struct Case {
+    const char* name;
+    Json body;
+    std::string error;  // "" = decodes
+  };
+  const Case cases[] = {
+      {"Complete", {{"id", 1}, {"exit_code", 0}, {"signal", 0}, {"timed_out", true}}, ""},
+      {"MisspeltTimedOut",
+       {{"id", 1}, {"exit_code", 0}, {"signal", 0}, {"timedout", true}},
+       "missing field \"timed_out\""},
+      {"NoId", {{"exit_code", 0}, {"signal", 0}, {"timed_out", false}}, "missing field \"id\""},
+      {"WrongType",
+       {{"id", "seven"}, {"exit_code", 0}, {"signal", 0}, {"timed_out", false}},
+       "field \"id\": [json.exception.type_error.302] type must be number, but is string"},
+      {"OptionalMissingIsFine", {{"id", 1}, {"exit_code", 1}, {"signal", 9}, {"timed_out", false}}, ""},
+      {"UnknownFieldsIgnored",
+       {{"id", 1}, {"exit_code", 0}, {"signal", 0}, {"timed_out", false}, {"cores_dumped", 1}},
+       ""},
+  };
+  for (const auto& c : cases) {
+    std::string why;
+    const auto m = from_body<JobEnded>(c.body, &why);
+    EXPECT_EQ(m.has_value(), c.error.empty()) << c.name;
+    EXPECT_EQ(why, c.error) << c.name;
+  }
+  std::string why;
+  EXPECT_FALSE(from_body<JobEnded>(Json::array(), &why));
+  EXPECT_EQ(why, "body is not an object");
+  EXPECT_FALSE(from_body<Register>({{"instance", "x"}, {"running", Json::array()}, {"finished", {1}}}, &why));
+  EXPECT_EQ(why, "finished[]: expected an object");
 }
 
 }  // namespace

@@ -1,0 +1,326 @@
+// One schema per wire message: a struct with its type name and its fields, included by both ends.
+// Each field is required or optional: a body without a required field (or with a field of the
+// wrong type) is a decode error naming the field, never a silent default, so a misspelt
+// "timed_out" cannot turn TIMEOUT into COMPLETED. Optional fields keep their defaults, so a newer
+// peer may add fields. Fields a message does not list are ignored.
+//
+//   JobEnded e{.id = 7, .exit_code = 0, .signal = 0, .timed_out = true};
+//   send(JobEnded::kType, to_body(e));
+//   std::string why;
+//   if (auto got = from_body<JobEnded>(body, &why)) ...; else log(why);
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <sluice/model.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/proto/wire.hpp"
+
+namespace sluice {
+
+// ---- node agent -> controller -----------------------------------------------------------------
+
+// A job's end, repeated until the controller acknowledges it (AckEnd).
+struct JobEnded {
+  static constexpr std::string_view kType = "job_ended";
+  std::uint64_t id = 0;
+  int exit_code = 0;           // WEXITSTATUS
+  int signal = 0;              // the signal that ended it, 0 if none
+  bool timed_out = false;      // the agent enforced the time limit
+  bool launch_failed = false;  // the step never ran (exec failure, refused by the launch plugin)
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+    v.required("exit_code", exit_code);
+    v.required("signal", signal);
+    v.required("timed_out", timed_out);
+    v.optional("launch_failed", launch_failed);
+  }
+};
+
+// The agent started a job (or confirms a resent launch).
+struct JobStarted {
+  static constexpr std::string_view kType = "job_started";
+  std::uint64_t id = 0;
+  std::string instance;
+  std::string stdout_path, stderr_path;  // batch: resolved output files
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+    v.optional("instance", instance);
+    v.optional("stdout", stdout_path);
+    v.optional("stderr", stderr_path);
+  }
+};
+
+// An agent (re)starting, with what it runs and the ends not yet acknowledged.
+struct Register {
+  static constexpr std::string_view kType = "register";
+  std::string instance;  // identifies this agent process
+  Time boot_time = 0, start_time = 0;
+  std::string hostname, addr, os, arch, version;
+  std::vector<std::uint64_t> running;
+  std::vector<JobEnded> finished;
+  template <class V>
+  void fields(V& v) {
+    v.required("instance", instance);
+    v.required("running", running);
+    v.required("finished", finished);
+    v.optional("boot_time", boot_time);
+    v.optional("start_time", start_time);
+    v.optional("hostname", hostname);
+    v.optional("addr", addr);
+    v.optional("os", os);
+    v.optional("arch", arch);
+    v.optional("version", version);
+  }
+};
+
+struct Heartbeat {
+  static constexpr std::string_view kType = "heartbeat";
+  std::string instance;
+  double load = 0;                // 1-minute load average
+  std::uint64_t free_mem_mb = 0;  // MB available
+  template <class V>
+  void fields(V& v) {
+    v.required("instance", instance);
+    v.optional("load", load);
+    v.optional("free_mem_mb", free_mem_mb);
+  }
+};
+
+// ---- controller -> node agent -----------------------------------------------------------------
+
+struct Launch {
+  static constexpr std::string_view kType = "launch";
+  Job job;
+  Time kill_wait = 30;  // seconds between SIGTERM and SIGKILL
+  template <class V>
+  void fields(V& v) {
+    v.required("job", job);
+    v.required("kill_wait", kill_wait);
+  }
+};
+
+struct Kill {
+  static constexpr std::string_view kType = "kill";
+  std::uint64_t id = 0;
+  int signal = 15;
+  std::string reason;  // "cancel", "node_fail", "orphan", "signal"
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+    v.required("signal", signal);
+    v.optional("reason", reason);
+  }
+};
+
+struct AckEnd {
+  static constexpr std::string_view kType = "ack_end";
+  std::uint64_t id = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+  }
+};
+
+struct Registered {
+  static constexpr std::string_view kType = "registered";
+  Time heartbeat_interval = 5;  // seconds
+  template <class V>
+  void fields(V& v) {
+    v.required("heartbeat_interval", heartbeat_interval);
+  }
+};
+
+// ---- clients -> controller ----------------------------------------------------------------------
+
+struct Submit {
+  static constexpr std::string_view kType = "submit";
+  JobSpec spec;
+  template <class V>
+  void fields(V& v) {
+    v.required("spec", spec);
+  }
+};
+
+// scancel: ids, or filters (user, name, partition, states); a signal instead of a cancel.
+struct Cancel {
+  static constexpr std::string_view kType = "cancel";
+  std::vector<std::uint64_t> ids;
+  int signal = 0;
+  std::string user, name, partition;
+  std::vector<std::string> states;
+  template <class V>
+  void fields(V& v) {
+    v.optional("ids", ids);
+    v.optional("signal", signal);
+    v.optional("user", user);
+    v.optional("name", name);
+    v.optional("partition", partition);
+    v.optional("states", states);
+  }
+};
+
+// scontrol hold/release.
+struct JobIds {
+  static constexpr std::string_view kType = "hold";
+  std::vector<std::uint64_t> ids;
+  template <class V>
+  void fields(V& v) {
+    v.required("ids", ids);
+  }
+};
+
+struct UpdateNode {
+  static constexpr std::string_view kType = "update_node";
+  std::string names;  // hostlist expression
+  std::string state;  // drain, down, resume, idle, undrain
+  std::string reason;
+  template <class V>
+  void fields(V& v) {
+    v.required("names", names);
+    v.required("state", state);
+    v.optional("reason", reason);
+  }
+};
+
+struct Whatif {
+  static constexpr std::string_view kType = "whatif";
+  std::string config;  // path of the candidate config
+  template <class V>
+  void fields(V& v) {
+    v.required("config", config);
+  }
+};
+
+// ---- reading and writing ------------------------------------------------------------------------
+
+namespace detail {
+
+// Reads each field of a message from its JSON body; stops at the first problem.
+struct BodyReader {
+  const Json& body;
+  std::string error;  // the first problem
+
+  template <class T>
+  void read(const char* name, T& out, bool required) {
+    if (!error.empty()) return;
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+      if (required) error = std::string("missing field \"") + name + "\"";
+      return;
+    }
+    try {
+      out = it->get<T>();
+    } catch (const std::exception& e) {
+      error = std::string("field \"") + name + "\": " + e.what();
+    }
+  }
+  // A list of messages (Register::finished): each one read with its own schema.
+  template <class M>
+  void read(const char* name, std::vector<M>& out, bool required) requires requires(M& m, BodyReader& r) {
+    m.fields(r);
+  }
+  {
+    if (!error.empty()) return;
+    auto it = body.find(name);
+    if (it == body.end() || !it->is_array()) {
+      if (required) error = std::string("missing list \"") + name + "\"";
+      return;
+    }
+    for (const Json& item : *it) {
+      M m;
+      BodyReader inner{item, {}};
+      if (item.is_object())
+        m.fields(inner);
+      else
+        inner.error = "expected an object";
+      if (!inner.error.empty()) {
+        error = std::string(name) + "[]: " + inner.error;
+        return;
+      }
+      out.push_back(std::move(m));
+    }
+  }
+  template <class T>
+  void required(const char* name, T& out) {
+    read(name, out, true);
+  }
+  template <class T>
+  void optional(const char* name, T& out) {
+    read(name, out, false);
+  }
+};
+
+// Writes every field of a message into a JSON body.
+struct BodyWriter {
+  Json body = Json::object();
+  template <class T>
+  void write(const char* name, T& value) {
+    body[name] = value;
+  }
+  template <class M>
+  void write(const char* name, std::vector<M>& value) requires requires(M& m, BodyWriter& w) {
+    m.fields(w);
+  }
+  {
+    Json arr = Json::array();
+    for (M& item : value) {
+      BodyWriter inner;
+      item.fields(inner);
+      arr.push_back(std::move(inner.body));
+    }
+    body[name] = std::move(arr);
+  }
+  template <class T>
+  void required(const char* name, T& value) {
+    write(name, value);
+  }
+  template <class T>
+  void optional(const char* name, T& value) {
+    write(name, value);
+  }
+};
+
+}  // namespace detail
+
+// The body of message M, or nullopt with *error naming the first missing or malformed field.
+template <class M>
+std::optional<M> from_body(const Json& body, std::string* error) {
+  if (!body.is_object()) {
+    if (error) *error = "body is not an object";
+    return std::nullopt;
+  }
+  M m;
+  detail::BodyReader r{body, {}};
+  m.fields(r);
+  if (!r.error.empty()) {
+    if (error) *error = r.error;
+    return std::nullopt;
+  }
+  return m;
+}
+
+// The same, throwing std::invalid_argument(why): for handlers, whose caller turns it into an
+// error reply (clients) or a log line (agents).
+template <class M>
+M parse_body(const Json& body) {
+  std::string why;
+  auto m = from_body<M>(body, &why);
+  if (!m) throw std::invalid_argument(std::string(M::kType) + ": " + why);
+  return std::move(*m);
+}
+
+// The JSON body of message `m` (every field, required or not).
+template <class M>
+Json to_body(M m) {
+  detail::BodyWriter w;
+  m.fields(w);
+  return std::move(w.body);
+}
+
+}  // namespace sluice

@@ -104,7 +104,7 @@ TEST_F(HostileWire, ExtraFramesAndNodeImpostorsAreDropped) {
 // whose "timed_out" is misspelt must not end a running job COMPLETED.
 TEST_F(HostileWire, NodeMessageMissingARequiredFieldIsRefused) {
   const std::string conf = "SLUICE_CONF=" + (dir_ / "sluice.toml").string() + " ";
-  const std::string id = run(conf + SLUICE_BIN + "/sluice sbatch --parsable -w n1 --wrap 'sleep 30' 2>&1");
+  const std::string id = run(conf + SLUICE_BIN + "/sluice sbatch --parsable -o /dev/null -w n1 --wrap 'sleep 30' 2>&1");
   ASSERT_FALSE(id.empty());
   const auto state = [&] { return run(conf + SLUICE_BIN + "/sluice squeue -h -t all -o %T -j " + id); };
   for (int i = 0; i < 50 && state() != "RUNNING\n"; ++i) usleep(100000);

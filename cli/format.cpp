@@ -1,7 +1,5 @@
 #include "cli/format.hpp"
 
-#include <pwd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "cli/users.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/text.hpp"
 #include "core/util/timefmt.hpp"
@@ -322,8 +321,8 @@ std::string sinfo_value(const Group& g, char code, const SinfoOptions& o) {
     case 'u': return first && !first->reason_user.empty() ? first->reason_user : "Unknown";
     case 'U': {
       if (!first || first->reason_user.empty()) return "Unknown";
-      const passwd* pw = getpwnam(first->reason_user.c_str());
-      return first->reason_user + (pw ? "(" + std::to_string(pw->pw_uid) + ")" : "");
+      const auto uid = uid_of(first->reason_user);
+      return first->reason_user + (uid ? "(" + std::to_string(*uid) + ")" : "");
     }
     case 'v': return first && !first->version.empty() ? first->version : "N/A";
     case 'V': return o.cluster;

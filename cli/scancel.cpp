@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
-#include "core/proto/auth.hpp"
+#include "cli/users.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice::cli {
@@ -81,7 +81,7 @@ int scancel(int argc, char** argv) {
     }
     ids.push_back(*id);
   }
-  if (me) body["user"] = user_name(getuid());
+  if (me) body["user"] = user_name_of(getuid()).value_or(std::to_string(getuid()));
   if (ids.empty() && body.empty()) {
     error(prog, "No job identification provided");
     return 1;

@@ -1,6 +1,5 @@
 // squeue [options]: the job queue, as Slurm 22.05 prints it.
 #include <getopt.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/users.hpp"
 #include "core/util/hostlist.hpp"
 #include "core/util/text.hpp"
 #include "core/util/timefmt.hpp"
@@ -50,12 +50,6 @@ constexpr const char* kHelp =
     "\nHelp options:\n"
     "  --help                          show this help message\n"
     "  --usage                         display a brief summary of squeue options\n";
-
-std::optional<std::uint32_t> user_id(const std::string& s) {
-  if (auto n = parse_uint(s)) return static_cast<std::uint32_t>(*n);
-  if (const passwd* pw = getpwnam(s.c_str())) return pw->pw_uid;
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -132,7 +126,7 @@ int squeue(int argc, char** argv) {
       case 'u':
         users.emplace();
         for (const auto& u : split(optarg, ',')) {
-          if (auto uid = user_id(u))
+          if (auto uid = uid_from_string(u))
             users->push_back(*uid);
           else
             error(kProg, "Invalid user: " + u + "\n");

@@ -527,6 +527,21 @@ std::string node_gres(const Node& n) {
 
 // ---- Format engine --------------------------------------------------------------------------------
 
+namespace {
+
+// Widths past this are taken as this: Slurm pads to any width, so "%999999999i" would print a
+// gigabyte per line.
+constexpr int kMaxFieldWidth = 4096;
+
+// The decimal width at `i` ("20" of "%.20i"), 0 when none; `i` moves past it.
+int parse_width(std::string_view s, std::size_t& i) {
+  int width = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') width = std::min(kMaxFieldWidth, width * 10 + (s[i++] - '0'));
+  return width;
+}
+
+}  // namespace
+
 Format parse_format(std::string_view spec) {
   Format f;
   const std::size_t first = spec.find('%');
@@ -536,7 +551,7 @@ Format parse_format(std::string_view spec) {
     Field fd;
     std::size_t i = 0;
     if (token[i] == '.') fd.right = true, ++i;
-    while (i < token.size() && token[i] >= '0' && token[i] <= '9') fd.width = fd.width * 10 + (token[i++] - '0');
+    fd.width = parse_width(token, i);
     fd.code = i < token.size() ? token[i++] : 0;
     fd.suffix = token.substr(i);
     fd.token = "%" + token;
@@ -554,7 +569,7 @@ Format parse_long_format(std::string_view spec, std::span<const FieldName> names
       name = item.substr(0, colon);
       std::size_t i = colon + 1;
       if (i < item.size() && item[i] == '.') fd.right = true, ++i;
-      while (i < item.size() && item[i] >= '0' && item[i] <= '9') fd.width = fd.width * 10 + (item[i++] - '0');
+      fd.width = parse_width(item, i);
       fd.suffix = item.substr(i);
     } else {
       fd.width = 20;
@@ -997,8 +1012,8 @@ std::optional<std::vector<AcctField>> parse_acct_fields(std::string_view spec, s
     }
     AcctField f{it->name, it->width};
     if (pct != std::string::npos) {
-      const int w = std::atoi(item.c_str() + pct + 1);
-      if (w) f.width = w;
+      const long w = std::strtol(item.c_str() + pct + 1, nullptr, 10);  // "%-20": left-justified
+      if (w) f.width = static_cast<int>(std::clamp<long>(w, -kMaxFieldWidth, kMaxFieldWidth));
     }
     out.push_back(std::move(f));
   }

@@ -2,6 +2,7 @@
 // and to `sluice <command> ...`.
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -26,20 +27,34 @@ int usage() {
   return 1;
 }
 
+// Runs a command; an exception that escapes it (a bug: commands report their own errors) becomes
+// one error line and exit status 1 rather than an abort.
+int run(const Command& c, int argc, char** argv) {
+  try {
+    return c.fn(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", c.name, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%s: error: unexpected failure\n", c.name);
+  }
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc < 1) return usage();
   const char* base = std::strrchr(argv[0], '/');
   base = base ? base + 1 : argv[0];
   for (const auto& c : kCommands)
-    if (std::strcmp(base, c.name) == 0) return c.fn(argc, argv);
+    if (std::strcmp(base, c.name) == 0) return run(c, argc, argv);
   if (argc < 2) return usage();
   if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V")) {
     std::printf("sluice %s\n", SLUICE_VERSION);
     return 0;
   }
   for (const auto& c : kCommands)
-    if (std::strcmp(argv[1], c.name) == 0) return c.fn(argc - 1, argv + 1);
+    if (std::strcmp(argv[1], c.name) == 0) return run(c, argc - 1, argv + 1);
   std::fprintf(stderr, "sluice: unknown command '%s'\n", argv[1]);
   return usage();
 }

@@ -171,7 +171,13 @@ int sacct(int argc, char** argv) {
         }
         break;
       case 'u':
-        for (const auto& u : split(optarg, ',')) users.push_back(u);
+        for (const auto& u : split(optarg, ',')) {
+          if (!valid_utf8(u)) {  // the controller keeps names as UTF-8: no such user
+            error(kProg, "Invalid user name: " + printable(u));
+            return 1;
+          }
+          users.push_back(u);
+        }
         break;
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
       default: std::fprintf(stderr, "Try \"sacct --help\" for more information\n"); return 1;

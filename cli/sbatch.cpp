@@ -72,6 +72,7 @@ int sbatch(int argc, char** argv) {
       o.spec.name = "sbatch";
   }
   finish_spec(o, environ);
+  if (!check_utf8(prog, o)) return 1;
 
   auto cfg = load_cli_config(prog);
   if (!cfg) return 1;

@@ -86,6 +86,16 @@ int scancel(int argc, char** argv) {
     error(prog, "No job identification provided");
     return 1;
   }
+  // The controller keeps names as UTF-8: a name that is not matches no user and no job.
+  if (body.contains("user") && !valid_utf8(body["user"].get_ref<const std::string&>())) {
+    error(prog, "Invalid user name: " + printable(body["user"].get_ref<const std::string&>()));
+    return 1;
+  }
+  for (const char* filter : {"name", "partition"})
+    if (body.contains(filter) && !valid_utf8(body[filter].get_ref<const std::string&>())) return 0;
+  if (body.contains("states"))
+    for (const auto& s : body["states"])
+      if (!valid_utf8(s.get_ref<const std::string&>())) return 0;
   auto cfg = load_cli_config(prog);
   if (!cfg) return 1;
   Client client(*cfg);

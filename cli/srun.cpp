@@ -64,6 +64,7 @@ int srun(int argc, char** argv) {
   o.spec.argv = o.positional;
   if (!o.name_set) o.spec.name = o.positional[0].substr(o.positional[0].rfind('/') + 1);
   finish_spec(o, environ);
+  if (!check_utf8(prog, o)) return 1;
   auto cfg = load_cli_config(prog);
   if (!cfg) return 1;
   Client client(*cfg);

@@ -3,7 +3,10 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cli/commands.hpp"
@@ -97,6 +100,39 @@ std::optional<std::vector<Dependency>> parse_dependency(const std::string& s) {
   return out;
 }
 
+// Slurm's parse_int: a whole decimal number (strtol's syntax) within int; positive when asked.
+std::optional<std::uint32_t> parse_int_option(const char* prog, const char* name, const std::string& val,
+                                              bool positive) {
+  errno = 0;
+  char* end = nullptr;
+  const long v = std::strtol(val.c_str(), &end, 10);
+  if (*end != '\0' || v < 0 || (positive && v == 0)) {
+    error(prog, "Invalid numeric value \"" + val + "\" for " + name + ".");
+    return std::nullopt;
+  }
+  if (v > INT_MAX) {
+    error(prog, "Numeric argument (" + std::to_string(v) + ") to big for " + name + ".");
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+// A GPU count of -G or --gpus-per-node: "N" or "type:N".
+bool parse_gpu_count(const std::string& arg, std::uint32_t& count, std::string& type) {
+  auto parts = split(arg, ':', true);
+  if (parts.empty() || parts.size() > 2) return false;
+  const auto v = parse_uint(parts.back());
+  if (!v || *v > INT_MAX) return false;
+  if (parts.size() == 2) {
+    std::string err;
+    const auto g = parse_gres("gpu:" + parts[0] + ":1", &err);  // the same type rules as --gres
+    if (!g) return false;
+    type = g->type;
+  }
+  count = static_cast<std::uint32_t>(*v);
+  return true;
+}
+
 std::optional<std::string> expand_list(const std::string& expr) {
   auto names = expand_hostlist(expr);
   if (!names) return std::nullopt;
@@ -162,21 +198,21 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
       }
       case 'N': {
         // "2" or "2-2" (min-max; we take the minimum)
-        auto v = parse_uint(split(arg, '-').empty() ? "" : split(arg, '-')[0]);
-        if (!v || *v == 0) return bad("invalid number of nodes (-N): " + arg);
+        auto v = parse_uint(arg.substr(0, arg.find('-')));
+        if (!v || *v == 0 || *v > INT_MAX) return bad("invalid number of nodes (-N): " + arg);
         o.spec.nodes = static_cast<std::uint32_t>(*v);
         break;
       }
       case 'n': {
-        auto v = parse_uint(arg);
-        if (!v || *v == 0) return bad("Invalid numeric value \"" + arg + "\" for --ntasks.");
-        o.spec.ntasks = static_cast<std::uint32_t>(*v);
+        auto v = parse_int_option(prog, "--ntasks", arg, true);
+        if (!v) return false;
+        o.spec.ntasks = *v;
         break;
       }
       case 'c': {
-        auto v = parse_uint(arg);
-        if (!v || *v == 0) return bad("Invalid numeric value \"" + arg + "\" for --cpus-per-task.");
-        o.spec.cpus_per_task = static_cast<std::uint32_t>(*v);
+        auto v = parse_int_option(prog, "--cpus-per-task", arg, true);
+        if (!v) return false;
+        o.spec.cpus_per_task = *v;
         break;
       }
       case kMem: {
@@ -191,23 +227,14 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
         o.spec.mem_mb = *v * o.spec.cpus_per_task;
         break;
       }
-      case 'G': {
-        // "-G 2" or "-G t4:2"
-        auto parts = split(arg, ':');
-        auto v = parse_uint(parts.empty() ? "" : parts.back());
-        if (!v || parts.size() > 2) return bad("Invalid generic resource (gres) specification");
-        o.spec.gpus = static_cast<std::uint32_t>(*v);
-        if (parts.size() == 2) o.spec.gpu_type = parts[0];
+      case 'G':  // "-G 2" or "-G t4:2"
+        if (!parse_gpu_count(arg, o.spec.gpus, o.spec.gpu_type))
+          return bad("Invalid generic resource (gres) specification");
         break;
-      }
-      case kGpusPerNode: {
-        auto parts = split(arg, ':');
-        auto v = parse_uint(parts.empty() ? "" : parts.back());
-        if (!v || parts.size() > 2) return bad("Invalid generic resource (gres) specification");
-        o.spec.gpus_per_node = static_cast<std::uint32_t>(*v);
-        if (parts.size() == 2) o.spec.gpu_type = parts[0];
+      case kGpusPerNode:
+        if (!parse_gpu_count(arg, o.spec.gpus_per_node, o.spec.gpu_type))
+          return bad("Invalid generic resource (gres) specification");
         break;
-      }
       case kGres: {
         std::string err;
         auto g = parse_gres(arg, &err);
@@ -289,6 +316,48 @@ void finish_spec(SubmitOptions& o, char** envp) {
       if (const char* v = getenv(p.c_str())) s.env.push_back(p + "=" + v);
     }
   }
+}
+
+bool check_utf8(const char* prog, const SubmitOptions& o) {
+  const JobSpec& s = o.spec;
+  const auto bad = [&](const std::string& what, std::string_view value) {
+    error(prog, what + " is not valid UTF-8: " + printable(value));
+    return false;
+  };
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"job name", &s.name},
+      {"partition", &s.partition},
+      {"node list", &s.nodelist},
+      {"excluded nodes", &s.exclude},
+      {"GPU type", &s.gpu_type},
+      {"working directory", &s.workdir},
+      {"output file", &s.stdout_pattern},
+      {"error file", &s.stderr_pattern},
+      {"input file", &s.stdin_path},
+      {"comment", &s.comment},
+      {"submit host", &s.submit_host},
+  };
+  for (const auto& [what, value] : fields)
+    if (!valid_utf8(*value)) return bad(what, *value);
+  for (const auto& a : s.argv)
+    if (!valid_utf8(a)) return bad(s.batch ? "script argument" : "command argument", a);
+  for (const auto& e : s.env) {
+    if (valid_utf8(e)) continue;
+    const std::string name = e.substr(0, e.find('='));
+    error(prog,
+          "environment variable " + printable(name) + " is not valid UTF-8 (unset it, or leave it out with --export)");
+    return false;
+  }
+  if (!valid_utf8(s.script)) {
+    std::size_t line = 1;
+    for (const auto& l : split(s.script, '\n', true)) {
+      if (!valid_utf8(l)) break;
+      ++line;
+    }
+    error(prog, "Batch script is not valid UTF-8 (line " + std::to_string(line) + ")");
+    return false;
+  }
+  return true;
 }
 
 void print_submit_error(const char* prog, const std::string& context, const std::string& msg,

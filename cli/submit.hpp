@@ -28,6 +28,11 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
 // Fills env, workdir, submit host from the caller's environment (honouring --export).
 void finish_spec(SubmitOptions& o, char** envp);
 
+// The controller keeps text as UTF-8: prints "<prog>: error: <what> is not valid UTF-8: ..." for
+// the first field of the finished spec (names, paths, arguments, environment, script) that is not,
+// and returns false.
+bool check_utf8(const char* prog, const SubmitOptions& o);
+
 // Slurm prints a more specific line before some submission errors.
 void print_submit_error(const char* prog, const std::string& context, const std::string& msg,
                         const std::string& partition);

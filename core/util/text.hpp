@@ -31,6 +31,12 @@ struct GresRequest {
 };
 std::optional<GresRequest> parse_gres(std::string_view s, std::string* error = nullptr);
 
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view s);
+// `s` with control characters, backslashes and bytes that are not UTF-8 written as \xHH, so that
+// hostile input can be named in a message without damaging the terminal.
+std::string printable(std::string_view s);
+
 // Splits a #SBATCH/command line the way a POSIX shell would split words: whitespace separates,
 // '...' and "..." quote, backslash escapes. Comments are not stripped.
 std::vector<std::string> shell_split(std::string_view line);

@@ -304,6 +304,31 @@ INSTANTIATE_TEST_SUITE_P(
     }),
     case_name<ScriptCase>);
 
+// --- UTF-8 ---
+
+TEST(ValidUtf8, Accepts) {
+  for (const char* s :
+       {"", "plain", "Gr\xc3\xb6\xc3\x9f", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\x01\x7f"})
+    EXPECT_TRUE(valid_utf8(s)) << s;
+}
+
+TEST(ValidUtf8, Refuses) {
+  for (const char* s : {"\xff", "\xfe\xff", "\xc3", "a\x80z", "\xc0\xaf" /* overlong '/' */, "\xe0\x80\xaf",
+                        "\xed\xa0\x80" /* surrogate */, "\xf4\x90\x80\x80" /* past U+10FFFF */, "\xf8\x88\x80\x80\x80",
+                        "\xe2\x82", "\xe2\x28\xa1"})
+    EXPECT_FALSE(valid_utf8(s)) << printable(s);
+}
+
+TEST(Printable, EscapesWhatCouldHurt) {
+  EXPECT_EQ(printable("plain text"), "plain text");
+  EXPECT_EQ(printable("Gr\xc3\xb6\xc3\x9f"), "Gr\xc3\xb6\xc3\x9f");
+  EXPECT_EQ(printable("\xff\xfe"), "\\xff\\xfe");
+  EXPECT_EQ(printable("a\nb\t\x1b[31m\x7f"), "a\\x0ab\\x09\\x1b[31m\\x7f");
+  EXPECT_EQ(printable("back\\slash"), "back\\x5cslash");
+  EXPECT_EQ(printable("\xc3"), "\\xc3");
+  EXPECT_EQ(printable(std::string_view("a\0b", 3)), "a\\x00b");
+}
+
 // --- output patterns ---
 
 struct PatternCase {

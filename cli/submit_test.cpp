@@ -1,0 +1,158 @@
+#include "cli/submit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+namespace {
+
+struct Parsed {
+  bool ok = false;
+  std::string err;  // what it printed on stderr
+  SubmitOptions o;
+};
+
+Parsed parse(std::vector<std::string> args, SubmitOptions o = {}) {
+  args.insert(args.begin(), "sbatch");
+  Parsed p;
+  testing::internal::CaptureStderr();
+  p.ok = parse_submit_options("sbatch", args, o);
+  p.err = testing::internal::GetCapturedStderr();
+  p.o = std::move(o);
+  return p;
+}
+
+struct BadCase {
+  const char* name;
+  std::vector<std::string> args;
+  const char* err;
+};
+
+class BadOption : public testing::TestWithParam<BadCase> {};
+
+TEST_P(BadOption, IsRefusedWithSlurmsMessage) {
+  const Parsed p = parse(GetParam().args);
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ(p.err, GetParam().err);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadOption,
+    testing::ValuesIn(std::vector<BadCase>{
+        {"NtasksZero", {"-n", "0"}, "sbatch: error: Invalid numeric value \"0\" for --ntasks.\n"},
+        {"NtasksNegative", {"-n", "-1"}, "sbatch: error: Invalid numeric value \"-1\" for --ntasks.\n"},
+        {"NtasksWord", {"-n", "abc"}, "sbatch: error: Invalid numeric value \"abc\" for --ntasks.\n"},
+        {"NtasksEmpty", {"--ntasks="}, "sbatch: error: Invalid numeric value \"\" for --ntasks.\n"},
+        {"NtasksPastInt", {"-n", "2147483648"}, "sbatch: error: Numeric argument (2147483648) to big for --ntasks.\n"},
+        {"NtasksPastUint32",
+         {"-n", "4294967297"},
+         "sbatch: error: Numeric argument (4294967297) to big for --ntasks.\n"},
+        {"NtasksPastLong",
+         {"-n", "99999999999999999999"},
+         "sbatch: error: Numeric argument (9223372036854775807) to big for --ntasks.\n"},
+        {"CpusPastInt",
+         {"-c", "4294967296"},
+         "sbatch: error: Numeric argument (4294967296) to big for --cpus-per-task.\n"},
+        {"NodesNegative", {"-N", "-5"}, "sbatch: error: invalid number of nodes (-N): -5\n"},
+        {"NodesPastInt", {"-N", "4294967297"}, "sbatch: error: invalid number of nodes (-N): 4294967297\n"},
+        {"GpusPastInt", {"-G", "4294967297"}, "sbatch: error: Invalid generic resource (gres) specification\n"},
+        {"GpusEmptyType", {"-G", ":1"}, "sbatch: error: Invalid generic resource (gres) specification\n"},
+        {"GpusBadType", {"-G", "t\xff:1"}, "sbatch: error: Invalid generic resource (gres) specification\n"},
+        {"GpusThreeParts", {"-G", "a:b:1"}, "sbatch: error: Invalid generic resource (gres) specification\n"},
+        {"GpusPerNodePastInt",
+         {"--gpus-per-node", "t4:99999999999"},
+         "sbatch: error: Invalid generic resource (gres) specification\n"},
+    }),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(SubmitOptions, NumbersWithinRange) {
+  const Parsed p = parse({"-n", "2147483647", "-c", "8", "-N", "3-4", "-G", "t4:2", "--gpus-per-node", "1"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.ntasks, 2147483647u);
+  EXPECT_EQ(p.o.spec.cpus_per_task, 8u);
+  EXPECT_EQ(p.o.spec.nodes, 3u);
+  EXPECT_EQ(p.o.spec.gpus, 2u);
+  EXPECT_EQ(p.o.spec.gpus_per_node, 1u);
+  EXPECT_EQ(p.o.spec.gpu_type, "t4");
+}
+
+TEST(SubmitOptions, LaterPassesOverrideEarlierOnes) {
+  Parsed p = parse({"-p", "first", "-J", "name", "-t", "10"});
+  ASSERT_TRUE(p.ok);
+  p = parse({"-p", "second", "script.sh", "arg"}, p.o);
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.o.spec.partition, "second");
+  EXPECT_EQ(p.o.spec.name, "name");
+  EXPECT_EQ(p.o.spec.time_limit, 600);
+  EXPECT_EQ(p.o.positional, (std::vector<std::string>{"script.sh", "arg"}));
+}
+
+TEST(SubmitOptions, StopsAtTheFirstWord) {
+  const Parsed p = parse({"--job-name=Big", "simulation", "-p", "batch"});
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.o.spec.name, "Big");
+  EXPECT_EQ(p.o.spec.partition, "");
+  EXPECT_EQ(p.o.positional, (std::vector<std::string>{"simulation", "-p", "batch"}));
+}
+
+struct Utf8Case {
+  const char* name;
+  std::vector<std::string> args;
+  const char* err;
+};
+
+class Utf8 : public testing::TestWithParam<Utf8Case> {};
+
+TEST_P(Utf8, EveryFieldIsChecked) {
+  Parsed p = parse(GetParam().args);
+  ASSERT_TRUE(p.ok) << p.err;
+  finish_spec(p.o, nullptr);
+  p.o.spec.argv = p.o.positional;
+  testing::internal::CaptureStderr();
+  EXPECT_FALSE(check_utf8("sbatch", p.o));
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), GetParam().err);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Utf8,
+    testing::ValuesIn(std::vector<Utf8Case>{
+        {"JobName", {"-J", "a\xff"}, "sbatch: error: job name is not valid UTF-8: a\\xff\n"},
+        {"Partition", {"-p", "\xc3"}, "sbatch: error: partition is not valid UTF-8: \\xc3\n"},
+        {"Workdir", {"-D", "/tmp/\xfe"}, "sbatch: error: working directory is not valid UTF-8: /tmp/\\xfe\n"},
+        {"Output", {"-o", "o\x80"}, "sbatch: error: output file is not valid UTF-8: o\\x80\n"},
+        {"Error", {"-e", "e\x80"}, "sbatch: error: error file is not valid UTF-8: e\\x80\n"},
+        {"Input", {"-i", "i\x80"}, "sbatch: error: input file is not valid UTF-8: i\\x80\n"},
+        {"Comment", {"--comment", "\xff"}, "sbatch: error: comment is not valid UTF-8: \\xff\n"},
+        {"NodeList", {"-w", "n\xff"}, "sbatch: error: node list is not valid UTF-8: n\\xff\n"},
+        {"Exclude", {"-x", "n\xff"}, "sbatch: error: excluded nodes is not valid UTF-8: n\\xff\n"},
+        {"Argument", {"x.sh", "ok", "\xff"}, "sbatch: error: script argument is not valid UTF-8: \\xff\n"},
+        {"Env",
+         {"--export=NONE,BAD=\xff"},
+         "sbatch: error: environment variable BAD is not valid UTF-8 (unset it, "
+         "or leave it out with --export)\n"},
+    }),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Utf8, ScriptLineIsNamed) {
+  SubmitOptions o;
+  o.spec.script = "#!/bin/sh\n# Gr\xc3\xb6\xc3\x9f\n# Gr\xf6\xdf\n";
+  testing::internal::CaptureStderr();
+  EXPECT_FALSE(check_utf8("sbatch", o));
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "sbatch: error: Batch script is not valid UTF-8 (line 3)\n");
+}
+
+TEST(Utf8, ValidSpecPasses) {
+  Parsed p = parse({"-J", "Gr\xc3\xb6\xc3\x9f", "--comment", "\xe2\x82\xac", "x.sh", "\xf0\x9f\x98\x80"});
+  ASSERT_TRUE(p.ok);
+  finish_spec(p.o, nullptr);
+  p.o.spec.argv = p.o.positional;
+  p.o.spec.script = "#!/bin/sh\necho \xc3\xa9\n";
+  testing::internal::CaptureStderr();
+  EXPECT_TRUE(check_utf8("sbatch", p.o));
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
+}  // namespace
+}  // namespace sluice::cli

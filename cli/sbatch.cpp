@@ -14,6 +14,41 @@ extern char** environ;
 
 namespace sluice::cli {
 
+namespace {
+
+// Slurm's checks of a script read from a file or standard input (not of --wrap scripts), with its
+// messages. False when the script is refused.
+bool check_script(const std::string& script) {
+  if (script.empty()) {
+    error("sbatch", "Batch script is empty!");
+    return false;
+  }
+  // Slurm tests the text up to the first NUL character.
+  if (trim(std::string_view(script.c_str())).empty()) {
+    error("sbatch", "Batch script contains only whitespace!");
+    return false;
+  }
+  if (!script.starts_with("#!")) {
+    error("sbatch", "This does not look like a batch script.  The first");
+    error("sbatch", "line must start with #! followed by the path to an interpreter.");
+    error("sbatch", "For instance: #!/bin/sh");
+    return false;
+  }
+  if (script.find('\0') != std::string::npos) {
+    error("sbatch", "The Slurm controller does not allow scripts that");
+    error("sbatch", "contain a NULL character '\\0'.");
+    return false;
+  }
+  if (script.find("\r\n") != std::string::npos) {
+    error("sbatch", "Batch script contains DOS line breaks (\\r\\n)");
+    error("sbatch", "instead of expected UNIX line breaks (\\n).");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int sbatch(int argc, char** argv) {
   const char* prog = "sbatch";
   std::vector<std::string> args(argv, argv + argc);
@@ -31,7 +66,7 @@ int sbatch(int argc, char** argv) {
       return 1;
     }
     std::stringstream ss;
-    ss << f.rdbuf();
+    ss << f.rdbuf();  // nothing read (an empty file, a directory): refused below as empty
     script = ss.str();
   } else {
     if (isatty(0)) std::fprintf(stderr, "sbatch: Reading batch script from standard input.\n");
@@ -39,16 +74,7 @@ int sbatch(int argc, char** argv) {
     ss << std::cin.rdbuf();
     script = ss.str();
   }
-  if (script.empty()) {
-    error(prog, "Batch script is empty!");
-    return 1;
-  }
-  if (script.rfind("#!", 0) != 0) {
-    error(prog, "This does not look like a batch script.  The first");
-    error(prog, "line must start with #! followed by the path to an interpreter.");
-    error(prog, "For instance: #!/bin/sh");
-    return 1;
-  }
+  if (first.wrap.empty() && !check_script(script)) return 1;
   // #SBATCH lines first, then the command line, so the command line wins.
   std::vector<std::string> merged = {prog};
   for (auto& d : sbatch_directives(script)) merged.push_back(std::move(d));

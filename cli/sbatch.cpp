@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -16,32 +17,52 @@ namespace sluice::cli {
 
 namespace {
 
+constexpr const char* kProg = "sbatch";
+
+// sbatch's input environment variables for the options Sluice has, in Slurm's order. A flag
+// counts when the variable is set at all, whatever its value.
+struct EnvOption {
+  const char* var;
+  const char* option;
+  bool flag;
+};
+constexpr EnvOption kEnvOptions[] = {
+    {"SBATCH_ERROR", "--error", false},         {"SBATCH_EXPORT", "--export", false},
+    {"SBATCH_GPUS", "--gpus", false},           {"SBATCH_GPUS_PER_NODE", "--gpus-per-node", false},
+    {"SBATCH_GRES", "--gres", false},           {"SBATCH_INPUT", "--input", false},
+    {"SBATCH_JOB_NAME", "--job-name", false},   {"SBATCH_MEM_PER_CPU", "--mem-per-cpu", false},
+    {"SBATCH_MEM_PER_NODE", "--mem", false},    {"SBATCH_NO_REQUEUE", "--no-requeue", true},
+    {"SBATCH_OPEN_MODE", "--open-mode", false}, {"SBATCH_OUTPUT", "--output", false},
+    {"SBATCH_PARTITION", "--partition", false}, {"SBATCH_REQUEUE", "--requeue", true},
+    {"SBATCH_TIMELIMIT", "--time", false},
+};
+
 // Slurm's checks of a script read from a file or standard input (not of --wrap scripts), with its
 // messages. False when the script is refused.
 bool check_script(const std::string& script) {
   if (script.empty()) {
-    error("sbatch", "Batch script is empty!");
+    error(kProg, "Batch script is empty!");
     return false;
   }
   // Slurm tests the text up to the first NUL character.
   if (trim(std::string_view(script.c_str())).empty()) {
-    error("sbatch", "Batch script contains only whitespace!");
+    error(kProg, "Batch script contains only whitespace!");
     return false;
   }
   if (!script.starts_with("#!")) {
-    error("sbatch", "This does not look like a batch script.  The first");
-    error("sbatch", "line must start with #! followed by the path to an interpreter.");
-    error("sbatch", "For instance: #!/bin/sh");
+    error(kProg, "This does not look like a batch script.  The first");
+    error(kProg, "line must start with #! followed by the path to an interpreter.");
+    error(kProg, "For instance: #!/bin/sh");
     return false;
   }
   if (script.find('\0') != std::string::npos) {
-    error("sbatch", "The Slurm controller does not allow scripts that");
-    error("sbatch", "contain a NULL character '\\0'.");
+    error(kProg, "The Slurm controller does not allow scripts that");
+    error(kProg, "contain a NULL character '\\0'.");
     return false;
   }
   if (script.find("\r\n") != std::string::npos) {
-    error("sbatch", "Batch script contains DOS line breaks (\\r\\n)");
-    error("sbatch", "instead of expected UNIX line breaks (\\n).");
+    error(kProg, "Batch script contains DOS line breaks (\\r\\n)");
+    error(kProg, "instead of expected UNIX line breaks (\\n).");
     return false;
   }
   return true;
@@ -50,47 +71,65 @@ bool check_script(const std::string& script) {
 }  // namespace
 
 int sbatch(int argc, char** argv) {
-  const char* prog = "sbatch";
-  std::vector<std::string> args(argv, argv + argc);
-  SubmitOptions first;
-  if (!parse_submit_options(prog, args, first)) return 1;
-  // The script: a file, --wrap, or standard input.
-  std::string script, script_path;
-  if (!first.wrap.empty()) {
-    script = "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n" + first.wrap + "\n";
-  } else if (!first.positional.empty()) {
-    script_path = first.positional[0];
-    std::ifstream f(script_path, std::ios::binary);
-    if (!f) {
-      error(prog, "Unable to open file " + script_path);
-      return 1;
-    }
-    std::stringstream ss;
-    ss << f.rdbuf();  // nothing read (an empty file, a directory): refused below as empty
-    script = ss.str();
-  } else {
-    if (isatty(0)) std::fprintf(stderr, "sbatch: Reading batch script from standard input.\n");
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    script = ss.str();
-  }
-  if (first.wrap.empty() && !check_script(script)) return 1;
-  // #SBATCH lines first, then the command line, so the command line wins.
-  std::vector<std::string> merged = {prog};
-  for (auto& d : sbatch_directives(script)) merged.push_back(std::move(d));
-  const std::size_t cmdline_opts = args.size() - first.positional.size();
-  merged.insert(merged.end(), args.begin() + 1, args.begin() + static_cast<std::ptrdiff_t>(cmdline_opts));
-  SubmitOptions o;
-  if (!parse_submit_options(prog, merged, o)) return 1;
-  if (!first.wrap.empty() && !first.positional.empty()) {
-    error(prog, "script arguments not permitted with --wrap option");
+  const std::vector<std::string> args(argv, argv + argc);
+  // The command line alone first: it names the script (or --wrap), and its errors come first.
+  SubmitOptions cmdline;
+  if (!parse_submit_options(kProg, args, cmdline)) return 1;
+  const bool wrap = !cmdline.wrap.empty();
+  if (wrap && !cmdline.positional.empty()) {
+    error(kProg, "script arguments not permitted with --wrap option");
     return 1;
   }
+  // The script: --wrap, a file, or standard input.
+  std::string script, script_path;
+  if (wrap) {
+    script = "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n" + cmdline.wrap + "\n";
+  } else {
+    std::stringstream ss;
+    if (!cmdline.positional.empty()) {
+      script_path = cmdline.positional[0];
+      std::ifstream f(script_path, std::ios::binary);
+      if (!f) {
+        error(kProg, "Unable to open file " + script_path);
+        return 1;
+      }
+      ss << f.rdbuf();  // nothing read (an empty file, a directory): refused below as empty
+    } else {
+      if (isatty(0)) std::fprintf(stderr, "sbatch: Reading batch script from standard input.\n");
+      ss << std::cin.rdbuf();
+    }
+    script = ss.str();
+    if (!check_script(script)) return 1;
+  }
+
+  // Slurm's order: the script's #SBATCH lines, then SBATCH_* variables, then the command line,
+  // each parsed on its own, the later overriding the earlier.
+  SubmitOptions o;
+  const Directives directives = sbatch_directives(script);
+  if (!directives.error.empty()) {
+    const std::string file = script_path.empty() ? "stdin" : script_path.substr(script_path.rfind('/') + 1);
+    std::fprintf(stderr, "sbatch: fatal: %s: %s\n", file.c_str(), directives.error.c_str());
+    return 1;
+  }
+  std::vector<std::string> words = {kProg};
+  words.insert(words.end(), directives.words.begin(), directives.words.end());
+  if (!parse_submit_options(kProg, words, o)) return 1;
+  if (!o.positional.empty()) {
+    error(kProg, "Invalid directive found in batch script: " + o.positional[0]);
+    return 255;
+  }
+  std::vector<std::string> env = {kProg};
+  for (const auto& e : kEnvOptions)
+    if (const char* v = std::getenv(e.var))
+      env.push_back(e.flag ? std::string(e.option) : e.option + ("=" + std::string(v)));
+  if (!parse_submit_options(kProg, env, o)) return 1;
+  if (!parse_submit_options(kProg, args, o)) return 1;
+
   o.spec.script = script;
   o.spec.batch = true;
-  if (first.positional.size() > 1) o.spec.argv.assign(first.positional.begin() + 1, first.positional.end());
+  if (o.positional.size() > 1) o.spec.argv.assign(o.positional.begin() + 1, o.positional.end());
   if (!o.name_set) {
-    if (!first.wrap.empty())
+    if (wrap)
       o.spec.name = "wrap";
     else if (!script_path.empty())
       o.spec.name = script_path.substr(script_path.rfind('/') + 1);
@@ -98,16 +137,16 @@ int sbatch(int argc, char** argv) {
       o.spec.name = "sbatch";
   }
   finish_spec(o, environ);
-  if (!check_utf8(prog, o)) return 1;
+  if (!check_utf8(kProg, o)) return 1;
 
-  auto cfg = load_cli_config(prog);
+  auto cfg = load_cli_config(kProg);
   if (!cfg) return 1;
   Client client(*cfg);
   Json reply;
   try {
     reply = client.call("submit", {{"spec", o.spec}});
   } catch (const RpcError& e) {
-    print_submit_error(prog, "Batch job submission failed: ", e.what(), o.spec.partition);
+    print_submit_error(kProg, "Batch job submission failed: ", e.what(), o.spec.partition);
     return 1;
   }
   const auto id = reply.at("job_id").get<std::uint64_t>();

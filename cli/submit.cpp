@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -103,7 +102,6 @@ std::optional<std::vector<Dependency>> parse_dependency(const std::string& s) {
 // Slurm's parse_int: a whole decimal number (strtol's syntax) within int; positive when asked.
 std::optional<std::uint32_t> parse_int_option(const char* prog, const char* name, const std::string& val,
                                               bool positive) {
-  errno = 0;
   char* end = nullptr;
   const long v = std::strtol(val.c_str(), &end, 10);
   if (*end != '\0' || v < 0 || (positive && v == 0)) {
@@ -219,12 +217,13 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
         auto v = parse_mem_mb(arg);
         if (!v) return bad("invalid memory constraint " + arg);
         o.spec.mem_mb = *v;
+        o.mem_per_cpu_mb.reset();
         break;
       }
       case kMemPerCpu: {
         auto v = parse_mem_mb(arg);
         if (!v) return bad("invalid memory constraint " + arg);
-        o.spec.mem_mb = *v * o.spec.cpus_per_task;
+        o.mem_per_cpu_mb = *v;
         break;
       }
       case 'G':  // "-G 2" or "-G t4:2"
@@ -292,6 +291,10 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
 
 void finish_spec(SubmitOptions& o, char** envp) {
   JobSpec& s = o.spec;
+  if (o.mem_per_cpu_mb) {
+    std::uint64_t mb = 0;
+    s.mem_mb = __builtin_mul_overflow(*o.mem_per_cpu_mb, s.cpus_per_task, &mb) ? UINT64_MAX : mb;
+  }
   if (s.workdir.empty()) {
     char cwd[4096];
     s.workdir = getcwd(cwd, sizeof cwd) ? cwd : "/";

@@ -17,15 +17,17 @@ struct SubmitOptions {
   bool pty = false;    // srun --pty
   std::string wrap;    // sbatch --wrap
   bool name_set = false;
-  std::vector<std::string> positional;  // script and its args / command and its args
+  std::optional<std::uint64_t> mem_per_cpu_mb;  // --mem-per-cpu; times -c once all options are in
+  std::vector<std::string> positional;          // script and its args / command and its args
 };
 
-// Parses argv (argv[0] is the program name) into `o`, later options overriding earlier ones.
-// Stops at the first non-option (the script or command). Prints a Slurm-style error and returns
-// false on bad input.
+// Parses argv (argv[0] is the program name) into `o`, later options overriding earlier ones and
+// those `o` already holds. Stops at the first non-option (the script or command). Prints a
+// Slurm-style error and returns false on bad input.
 bool parse_submit_options(const char* prog, const std::vector<std::string>& args, SubmitOptions& o);
 
-// Fills env, workdir, submit host from the caller's environment (honouring --export).
+// Fills env, workdir, submit host from the caller's environment (honouring --export) and settles
+// options that depend on each other (--mem-per-cpu and -c).
 void finish_spec(SubmitOptions& o, char** envp);
 
 // The controller keeps text as UTF-8: prints "<prog>: error: <what> is not valid UTF-8: ..." for

@@ -97,6 +97,25 @@ TEST(SubmitOptions, StopsAtTheFirstWord) {
   EXPECT_EQ(p.o.positional, (std::vector<std::string>{"simulation", "-p", "batch"}));
 }
 
+TEST(SubmitOptions, MemPerCpuTimesCpusWhateverTheOrder) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--mem-per-cpu=1G", "-c", "4"}, {"-c", "4", "--mem-per-cpu=1G"}}) {
+    Parsed p = parse(args);
+    ASSERT_TRUE(p.ok);
+    finish_spec(p.o, nullptr);
+    EXPECT_EQ(p.o.spec.mem_mb, 4096u) << args[0];
+  }
+  Parsed p = parse({"--mem-per-cpu=1G", "--mem=3G", "-c", "4"});  // the later of the two counts
+  finish_spec(p.o, nullptr);
+  EXPECT_EQ(p.o.spec.mem_mb, 3072u);
+  p = parse({"--mem=3G", "--mem-per-cpu=1G", "-c", "2"});
+  finish_spec(p.o, nullptr);
+  EXPECT_EQ(p.o.spec.mem_mb, 2048u);
+  p = parse({"--mem-per-cpu=16777216T", "-c", "2147483647"});
+  finish_spec(p.o, nullptr);
+  EXPECT_EQ(p.o.spec.mem_mb, UINT64_MAX);  // saturates rather than wraps
+}
+
 struct Utf8Case {
   const char* name;
   std::vector<std::string> args;

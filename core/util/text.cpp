@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <iterator>
 #include <utility>
 
 namespace sluice {
@@ -15,8 +14,8 @@ constexpr const char* kGresError = "Invalid generic resource (gres) specificatio
 bool is_space(char c) { return kSpace.find(c) != std::string_view::npos; }
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// Shell-style word splitting. With `comments`, an unquoted '#' that begins a word ends the line.
-std::vector<std::string> split_words(std::string_view line, bool comments) {
+// Shell-style word splitting (no comments).
+std::vector<std::string> split_words(std::string_view line) {
   std::vector<std::string> words;
   std::string word;
   bool in_word = false;  // a word has started (possibly empty, as in "")
@@ -27,7 +26,6 @@ std::vector<std::string> split_words(std::string_view line, bool comments) {
       in_word = false;
       continue;
     }
-    if (c == '#' && !in_word && comments) break;
     in_word = true;
     if (c == '\'') {
       const std::size_t end = std::min(line.find('\'', i + 1), line.size());
@@ -193,19 +191,58 @@ std::optional<GresRequest> parse_gres(std::string_view s, std::string* error) {
   return r;
 }
 
-std::vector<std::string> shell_split(std::string_view line) { return split_words(line, false); }
+std::vector<std::string> shell_split(std::string_view line) { return split_words(line); }
 
-std::vector<std::string> sbatch_directives(std::string_view script) {
-  constexpr std::string_view kMagic = "#SBATCH";
-  std::vector<std::string> out;
-  for (const std::string& line : split(script, '\n', false)) {
-    const std::string_view body = trim(line);
-    if (body.empty()) continue;
-    if (body[0] != '#') break;  // the first command ends the directive block
-    const std::string_view rest = std::string_view(line).substr(std::min(line.size(), kMagic.size()));
-    if (line.starts_with(kMagic) && (rest.empty() || is_space(rest[0]))) {  // "#SBATCHX" is a comment
-      std::ranges::move(split_words(rest, true), std::back_inserter(out));
+namespace {
+
+// One word of a directive line from `pos` on (Slurm's get_argument); nullopt at the end of the
+// line or at a comment. Sets *error for an open quote or a word starting with ':'.
+std::optional<std::string> directive_word(std::string_view line, std::size_t& pos, std::size_t lineno,
+                                          std::string* error) {
+  const std::string_view rest = line.substr(pos);
+  while (pos < line.size() && is_space(line[pos])) ++pos;
+  if (pos == line.size() || line[pos] == '#') return std::nullopt;
+  const auto fail = [&](const std::string& what) {
+    *error = "line " + std::to_string(lineno) + ": " + what + " in [" + std::string(rest) + "]";
+    return std::nullopt;
+  };
+  if (line[pos] == ':') return fail("Unexpected `:`");
+  std::string word;
+  char quote = 0;
+  for (; pos < line.size() && (quote || !is_space(line[pos])); ++pos) {
+    const char c = line[pos];
+    if (c == '\\') {
+      if (pos + 1 < line.size()) word += line[++pos];
+    } else if (quote && c == quote) {
+      quote = 0;
+    } else if (!quote && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (!quote && c == '#') {
+      break;  // the rest of the line is a comment
+    } else {
+      word += c;
     }
+  }
+  if (quote) return fail(std::string("Unmatched `") + quote + "`");
+  return word;
+}
+
+}  // namespace
+
+Directives sbatch_directives(std::string_view script) {
+  constexpr std::string_view kMagic = "#SBATCH";
+  Directives out;
+  std::size_t lineno = 0;
+  for (const std::string& line : split(script, '\n', true)) {
+    ++lineno;
+    if (!line.starts_with(kMagic)) {
+      const std::size_t first = line.find_first_not_of(kSpace);
+      if (first != std::string::npos && line[first] != '#') break;  // the first command ends the block
+      continue;
+    }
+    std::size_t pos = kMagic.size();
+    while (auto word = directive_word(line, pos, lineno, &out.error)) out.words.push_back(std::move(*word));
+    if (!out.error.empty()) break;
   }
   return out;
 }

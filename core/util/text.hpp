@@ -37,14 +37,22 @@ bool valid_utf8(std::string_view s);
 // hostile input can be named in a message without damaging the terminal.
 std::string printable(std::string_view s);
 
-// Splits a #SBATCH/command line the way a POSIX shell would split words: whitespace separates,
+// Splits a command line the way a POSIX shell would split words: whitespace separates,
 // '...' and "..." quote, backslash escapes. Comments are not stripped.
 std::vector<std::string> shell_split(std::string_view line);
 
-// The options given by "#SBATCH" lines of a batch script, in order. Slurm reads them from the top
-// of the script until the first line that is neither blank nor a comment (the #! line included).
-// Text after a '#' that begins a word inside a directive line is a comment and dropped.
-std::vector<std::string> sbatch_directives(std::string_view script);
+// The words of a batch script's "#SBATCH" lines, read as sbatch reads them. Only lines that start
+// with "#SBATCH" in column 1 count; the scan starts at the top (the #! line is a comment) and stops
+// at the first line that is neither blank nor a comment. Words are separated by white space;
+// '...' and "..." group (alike: each ends only at its own quote), a backslash takes the next
+// character as it is, even within quotes, and an unquoted '#' ends the line (a comment).
+// `error` is set, as Slurm's fatal message, for a quote left open ("line 3: Unmatched `"` in
+// [ "x]") or a word that starts with ':' (heterogeneous job separators: "Unexpected `:`").
+struct Directives {
+  std::vector<std::string> words;
+  std::string error;
+};
+Directives sbatch_directives(std::string_view script);
 
 // Output file patterns (-o/-e): %j job id, %x job name, %u user, %N first node, %n node index (0),
 // %t task id (0), %A array master id (= job id), %a array index ("4294967294" as Slurm when not an

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Batch scripts as sbatch reads them: the scripts Slurm refuses are refused before the controller
-# is asked (no job id is used up).
+# is asked (no job id is used up); #SBATCH lines are split into words as Slurm splits them and a
+# stray word refuses the script; options apply in Slurm's order: the script's #SBATCH lines, then
+# SBATCH_* variables, then the command line, which wins.
 source "$(dirname "$0")/lib.sh"
 cluster_up
 
@@ -10,6 +12,9 @@ check() {  # expected_rc expected_output what command...
   out=$("$@" 2>&1); rc=$?
   expect_eq "$rc_want|$want" "$rc|$out" "$what"
 }
+# job ID: "PARTITION NAME REASON" of a job, as squeue prints them.
+job() { squeue -h -t all -j "$1" -o "%P %j %r"; }
+
 # --- Scripts Slurm refuses, with its messages, exit 1 ---
 printf '#!/bin/sh\r\necho hi\r\n' > dos.sh
 printf '' > empty.sh
@@ -46,3 +51,52 @@ second=$(sbatch --parsable -H --wrap true)
 expect_eq "$((first + 1))" "$second" "refused scripts used up no job id"
 # --wrap scripts are generated and need none of these checks.
 expect_match "^[0-9]+$" "$(sbatch --parsable -H --wrap $'echo a\r')" "a --wrap command with a carriage return"
+
+# --- #SBATCH words ---
+printf '#!/bin/sh\n#SBATCH --job-name=Big simulation\n#SBATCH -p prioritized\necho hi\n' > stray.sh
+before=$(squeue -h -t all -o %i | wc -l)
+check 255 "sbatch: error: Invalid directive found in batch script: simulation" \
+  "a stray word refuses the script" sbatch -H --parsable -p batch stray.sh
+printf '#!/bin/sh\n#SBATCH -t 10 (ten minutes)\necho hi\n' > note.sh
+check 255 "sbatch: error: Invalid directive found in batch script: (ten" "a note in parentheses" sbatch -H note.sh
+printf '#!/bin/sh\n#SBATCH -J ok\n#SBATCH -J "my job\n#SBATCH -p batch\n' > quote.sh
+check 1 'sbatch: fatal: quote.sh: line 3: Unmatched `"` in [ "my job]' "an unterminated quote" sbatch -H quote.sh
+check 1 "sbatch: fatal: stdin: line 3: Unmatched \`\"\` in [ \"my job]" "an unterminated quote on standard input" \
+  sbatch -H < quote.sh
+printf '#!/bin/sh\n#SBATCH -J\necho hi\n' > dangling.sh
+out=$(sbatch -H dangling.sh 2>&1); rc=$?
+expect_eq 1 "$rc" "an option without its value at the end of the directives"
+expect_contains "option requires an argument" "$out" "the missing value is named, not taken from the command line"
+expect_eq "$before" "$(squeue -h -t all -o %i | wc -l)" "refused scripts leave no job"
+
+cat > words.sh <<'EOF'
+#!/bin/bash
+# a comment line does not end the directives
+#SBATCH --job-name="two words"   # the name
+  #SBATCH -p batch
+# SBATCH -p batch
+#SBATCH --comment='a # b' -p prioritized
+
+#SBATCH -H
+hostname
+#SBATCH -p batch
+EOF
+id=$(sbatch --parsable words.sh)
+expect_eq "prioritized two words JobHeldUser" "$(job "$id")" "quotes, comments, column 1, the first command stops"
+expect_eq "a # b" "$(squeue -h -j "$id" -o %k)" "a quoted # is kept"
+
+# --- Order: script, then SBATCH_* variables, then the command line ---
+printf '#!/bin/sh\n#SBATCH -p prioritized -J fromscript -t 30\necho hi\n' > order.sh
+id=$(sbatch -H --parsable -p batch order.sh)
+expect_eq "batch fromscript JobHeldUser" "$(job "$id")" "the command line beats the script, and is kept whole"
+id=$(SBATCH_PARTITION=batch SBATCH_JOB_NAME=fromenv sbatch -H --parsable order.sh)
+expect_eq "batch fromenv JobHeldUser" "$(job "$id")" "SBATCH_* variables beat the script"
+id=$(SBATCH_PARTITION=batch sbatch -H --parsable -p prioritized order.sh)
+expect_eq "prioritized fromscript JobHeldUser" "$(job "$id")" "the command line beats SBATCH_* variables"
+expect_eq "30:00" "$(squeue -h -j "$id" -o %l)" "the script's other options stay"
+id=$(SBATCH_TIMELIMIT=5 SBATCH_REQUEUE= sbatch -H --parsable order.sh)
+expect_eq "5:00" "$(squeue -h -j "$id" -o %l)" "SBATCH_TIMELIMIT"
+check 1 "sbatch: error: Invalid --time specification" "a bad SBATCH_TIMELIMIT" env SBATCH_TIMELIMIT=abc sbatch -H order.sh
+printf '#!/bin/sh\n#SBATCH --mem-per-cpu=1G\necho hi\n' > mem.sh
+id=$(sbatch -H --parsable -c 2 mem.sh)
+expect_eq "2G" "$(squeue -h -j "$id" -o %m)" "--mem-per-cpu in the script times -c on the command line"

@@ -1,4 +1,5 @@
-// partition/partition loaded from its built library: routing, time defaults, limits, access, options.
+// partition/partition loaded from its built library: routing, time defaults, limits, access, options,
+// and its example.toml. Admissions go through testkit::admit, with the controller's own checks.
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
@@ -10,11 +11,15 @@
 #include <sluice/partition.hpp>
 #include <sluice/testkit.hpp>
 
+#include "core/config/config.hpp"
+#include "core/plugin/loader.hpp"
 #include "tests/fixtures/plugin_harness.hpp"
 
 namespace sluice {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;
 using enum Code;
 
@@ -258,6 +263,56 @@ INSTANTIATE_TEST_SUITE_P(
           "t.toml:" + std::to_string(test::kOptionsLine + 1) + ":10: plugins.partition.options.strict: unknown key"}},
     }),
     case_name<OptionCase>);
+
+// example.toml as the daemons read it: the config loader accepts the file, and the plugin loads with
+// its [plugins.partition] options without an error, so the example cannot drift from the plugin.
+TEST(Example, LoadsThroughTheConfigLoader) {
+  std::vector<std::string> errors;
+  const auto cfg = load_config(SLUICE_EXAMPLE_TOML, errors);
+  ASSERT_TRUE(cfg) << testing::PrintToString(errors);
+  PluginConfig pc = cfg->plugins.at("partition");
+  // The example names the library by its name (lib<name>.so in the plugin dirs); load this build's.
+  EXPECT_TRUE(std::string(SLUICE_PLUGIN_PATH).ends_with("/lib" + pc.library + ".so")) << pc.library;
+  EXPECT_FALSE(pc.isolate);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : *pc.options) keys.emplace_back(key.str());
+  EXPECT_THAT(keys, ElementsAre("enforce_limits"));  // every option the plugin knows
+  pc.library = SLUICE_PLUGIN_PATH;
+  const auto loaded = load_plugin(*cfg, pc, errors);
+  ASSERT_TRUE(loaded) << testing::PrintToString(errors);
+  EXPECT_THAT(errors, IsEmpty());
+  auto* plugin = dynamic_cast<PartitionPolicy*>(loaded->object.get());
+  ASSERT_TRUE(plugin);
+  EXPECT_EQ(plugin->name(), "partition/partition");
+
+  // What the example's comments say, on its own partitions: "partition time_limit" when admitted,
+  // else the message.
+  const ClusterView cluster{cfg->nodes, cfg->partitions};
+  const struct {
+    const char* what;
+    testkit::JobBuilder job;
+    std::string outcome;
+  } kCases[] = {
+      {"default partition, default_time", testkit::JobBuilder(), "batch 3600"},
+      {"over max_time", testkit::JobBuilder().time_limit(86401), kTimeInvalid},
+      {"over max_nodes", testkit::JobBuilder().nodes(5), kNodeCount},
+      {"allowed user, max_time", testkit::JobBuilder().user("alice", "users").partition("gpu").gpus(4), "gpu 172800"},
+      {"allowed group", testkit::JobBuilder().user("carol", "ml").partition("gpu"), "gpu 172800"},
+      {"over max_gpus_per_job", testkit::JobBuilder().user("alice", "users").partition("gpu").gpus(5), kGpuLimit},
+      {"neither user nor group allowed", testkit::JobBuilder().user("bob", "users").partition("gpu"),
+       "Access/permission denied"},
+      {"down partition accepts", testkit::JobBuilder().partition("maint"), "maint 14400"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.what);
+    auto job = c.job.build();
+    job.gid = 4242424;  // unknown to NSS: only the group name counts
+    const Status s = testkit::admit(*plugin, job, cluster);
+    EXPECT_EQ(s.is_ok() ? job.spec.partition + " " + std::to_string(job.spec.time_limit) : s.message, c.outcome);
+  }
+  const auto held = testkit::JobBuilder().partition("maint").time_limit(60).build();
+  EXPECT_EQ(plugin->gate(held, cluster).reason, "PartitionDown");
+}
 
 // OptionReader, which this plugin's options go through: exact types and integer ranges.
 struct ReadCase {

@@ -1,16 +1,25 @@
-// select/select_gpu loaded from its built library: node choice, CPUs, memory, exact GPU indices, options.
+// select/select_gpu loaded from its built library: node choice, CPUs, memory, exact GPU indices,
+// options, and its example.toml. Placements go through testkit::place, as the controller makes them:
+// each is checked against the select contract (placement_problem) and taken from the fake cluster.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <functional>
+#include <sluice/ledger.hpp>
 #include <sluice/select.hpp>
+#include <sluice/testkit.hpp>
+#include <string>
+#include <vector>
 
+#include "core/config/config.hpp"
+#include "core/plugin/loader.hpp"
 #include "tests/fixtures/plugin_harness.hpp"
 
 namespace sluice {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;
 using enum Code;
 
@@ -19,42 +28,22 @@ std::string case_name(const testing::TestParamInfo<T>& info) {
   return info.param.name;
 }
 
-Node node(std::string name, std::uint32_t cpus, std::uint64_t mem_mb, std::vector<std::string> gpu_types) {
-  Node n;
-  n.name = std::move(name);
-  n.cpus = cpus;
-  n.mem_mb = mem_mb;
-  for (auto& type : gpu_types) n.gpus.push_back({static_cast<std::uint32_t>(n.gpus.size()), std::move(type)});
-  n.gpu_used.assign(n.gpus.size(), false);
-  n.responding = true;
-  return n;
+// Partition "gpu": g1 (8 CPUs, 4 t4: GPUs 0-3), g2 (8 CPUs, 2 a10 and 1 t4: GPUs 0-1 are a10, 2 is
+// the t4), g3 (16 CPUs, 64 GB, no GPU), g4 (8 CPUs, 2 a40). Partition "cpu": c1, which is not in
+// "gpu". Every node is idle and responding.
+testkit::FakeCluster gpu_cluster() {
+  testkit::FakeCluster c;
+  c.add_node("g1", {.cpus = 8, .mem_mb = 32000, .gpus = {{"t4", 4}}})
+      .add_node("g2", {.cpus = 8, .mem_mb = 32000, .gpus = {{"a10", 2}, {"t4", 1}}})
+      .add_node("g3", {.cpus = 16, .mem_mb = 64000})
+      .add_node("g4", {.cpus = 8, .mem_mb = 32000, .gpus = {{"a40", 2}}})
+      .add_node("c1", {.cpus = 32, .mem_mb = 64000})
+      .add_partition("gpu", {"g1", "g2", "g3", "g4"})
+      .add_partition("cpu", {"c1"});
+  return c;
 }
 
-// Partition "gpu": g1 (8 CPUs, 4 t4), g2 (8 CPUs, t4 + 2 a10), g3 (16 CPUs, 64 GB, no GPU), g4 (8 CPUs,
-// 2 a40). Partition "cpu": c1, which is not in "gpu".
-struct Cluster {
-  std::vector<Node> nodes = {
-      node("g1", 8, 32000, {"t4", "t4", "t4", "t4"}),
-      node("g2", 8, 32000, {"t4", "a10", "a10"}),
-      node("g3", 16, 64000, {}),
-      node("g4", 8, 32000, {"a40", "a40"}),
-      node("c1", 32, 64000, {}),
-  };
-  std::vector<Partition> partitions = {partition("gpu", {"g1", "g2", "g3", "g4"}), partition("cpu", {"c1"})};
-
-  Node& operator[](const std::string& name) { return *std::ranges::find(nodes, name, &Node::name); }
-  ClusterView view() const { return {nodes, partitions}; }
-
- private:
-  static Partition partition(std::string name, std::vector<std::string> nodes) {
-    Partition p;
-    p.name = std::move(name);
-    p.nodes = std::move(nodes);
-    return p;
-  }
-};
-
-using LiveState = std::function<void(Cluster&)>;
+using LiveState = std::function<void(testkit::FakeCluster&)>;
 using Request = std::function<void(JobSpec&)>;
 
 // "g1(cpus=2 gpus=0,1) g2(cpus=2 mem=100)": what a NodeAlloc list says, in order.
@@ -73,9 +62,9 @@ test::Harness load_select(const std::string& strategy) {
   return test::load("select", SLUICE_PLUGIN_PATH, "strategy = \"" + strategy + "\"");
 }
 
-Job job_for(const Request& request) {
-  Job job;
-  job.spec.partition = "gpu";
+// A job admitted to partition "gpu" (one task, one CPU, testkit::JobBuilder's), changed by `request`.
+auto job_for(const Request& request) {
+  auto job = testkit::JobBuilder().partition("gpu").build();
   if (request) request(job.spec);
   return job;
 }
@@ -89,6 +78,8 @@ struct SelectCase {
   std::string want{};  // Ok: show(allocation); else the reason
 };
 
+// Each case places one job with testkit::place: a placement that breaks the select contract is an
+// Error naming the problem.
 class Select : public testing::TestWithParam<SelectCase> {};
 
 TEST_P(Select, Places) {
@@ -96,19 +87,19 @@ TEST_P(Select, Places) {
   const test::Harness h = load_select(c.strategy);
   SelectPolicy* plugin = h.as<SelectPolicy>();
   ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
-  Cluster cluster;
+  testkit::FakeCluster cluster = gpu_cluster();
   if (c.state) c.state(cluster);
   std::vector<NodeAlloc> out;
-  const Status s = plugin->select(job_for(c.request), cluster.view(), out);
+  const Status s = testkit::place(*plugin, job_for(c.request), cluster, out);
   EXPECT_EQ(s.code, c.code) << s.message;
   EXPECT_EQ(c.code == Ok ? show(out) : s.reason, c.want);
 }
 
 // g1 has 2 CPUs free, g2 6, g3 16, g4 8.
-void busy(Cluster& c) { c["g1"].alloc_cpus = 6, c["g2"].alloc_cpus = 2; }
+void busy(testkit::FakeCluster& c) { c.allocate("g1", 6).allocate("g2", 2); }
 
 LiveState gpus_used(const std::string& node, std::vector<bool> used) {
-  return [=](Cluster& c) { c[node].gpu_used = used; };
+  return [=](testkit::FakeCluster& c) { c.node(node).gpu_used = used; };
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -120,31 +111,34 @@ INSTANTIATE_TEST_SUITE_P(
         {"TiesKeepConfigOrder", "pack", nullptr, nullptr, Ok, "g1(cpus=1)"},
         {"CpusForAllTasks", "pack", nullptr, [](JobSpec& s) { s.ntasks = 3, s.cpus_per_task = 2; }, Ok, "g1(cpus=6)"},
         {"Memory", "pack", nullptr, [](JobSpec& s) { s.mem_mb = 40000; }, Ok, "g3(cpus=1 mem=40000)"},
-        {"MemoryInUse", "pack", [](Cluster& c) { c["g3"].alloc_mem_mb = 30000; }, [](JobSpec& s) { s.mem_mb = 40000; },
-         Unschedulable, "Resources"},
+        {"MemoryInUse", "pack", [](testkit::FakeCluster& c) { c.allocate("g3", 0, 0, 30000); },
+         [](JobSpec& s) { s.mem_mb = 40000; }, Unschedulable, "Resources"},
         {"FirstFreeGpus", "pack", nullptr, [](JobSpec& s) { s.gpus = 2; }, Ok, "g1(cpus=1 gpus=0,1)"},
         {"GpuIndicesSkipUsedOnes", "pack", gpus_used("g1", {true, false, true, false}), [](JobSpec& s) { s.gpus = 2; },
          Ok, "g1(cpus=1 gpus=1,3)"},
         {"NodeWithTooFewFreeGpusSkipped", "pack", gpus_used("g1", {true, true, true, false}),
          [](JobSpec& s) { s.gpus = 2; }, Ok, "g2(cpus=1 gpus=0,1)"},
-        {"TypedGpus", "pack", nullptr, [](JobSpec& s) { s.gpus = 2, s.gpu_type = "a10"; }, Ok, "g2(cpus=1 gpus=1,2)"},
-        {"TypedGpuSkipsUsedOne", "pack", gpus_used("g2", {false, true, false}),
-         [](JobSpec& s) { s.gpus = 1, s.gpu_type = "a10"; }, Ok, "g2(cpus=1 gpus=2)"},
-        {"TypedGpusBusy", "pack", gpus_used("g2", {false, true, false}),
+        {"TypedGpus", "pack", nullptr, [](JobSpec& s) { s.gpus = 2, s.gpu_type = "a10"; }, Ok, "g2(cpus=1 gpus=0,1)"},
+        {"TypedGpuSkipsUsedOne", "pack", gpus_used("g2", {true, false, false}),
+         [](JobSpec& s) { s.gpus = 1, s.gpu_type = "a10"; }, Ok, "g2(cpus=1 gpus=1)"},
+        {"TypedGpusBusy", "pack", gpus_used("g2", {true, false, false}),
          [](JobSpec& s) { s.gpus = 2, s.gpu_type = "a10"; }, Unschedulable, "Resources"},
         {"GpusPerNode", "pack", nullptr, [](JobSpec& s) { s.gpus_per_node = 2, s.gpu_type = "a40"; }, Ok,
          "g4(cpus=1 gpus=0,1)"},
         {"Nodelist", "pack", nullptr, [](JobSpec& s) { s.nodelist = "g4"; }, Ok, "g4(cpus=1)"},
-        {"NodelistBusy", "pack", [](Cluster& c) { c["g4"].alloc_cpus = 8; }, [](JobSpec& s) { s.nodelist = "g4"; },
-         Unschedulable, "Resources"},
-        {"NodelistDrained", "pack", [](Cluster& c) { c["g4"].drain = true; }, [](JobSpec& s) { s.nodelist = "g4"; },
-         Unschedulable, "ReqNodeNotAvail"},
+        {"NodelistBusy", "pack", [](testkit::FakeCluster& c) { c.allocate("g4", 8); },
+         [](JobSpec& s) { s.nodelist = "g4"; }, Unschedulable, "Resources"},
+        {"NodelistDrained", "pack", [](testkit::FakeCluster& c) { c.node("g4").drain = true; },
+         [](JobSpec& s) { s.nodelist = "g4"; }, Unschedulable, "ReqNodeNotAvail"},
         {"Exclude", "pack", nullptr, [](JobSpec& s) { s.exclude = "g1,g2"; }, Ok, "g4(cpus=1)"},
         {"ExcludeAll", "pack", nullptr, [](JobSpec& s) { s.exclude = "g1,g2,g3,g4"; }, Unschedulable, "Resources"},
-        {"DrainedSkipped", "pack", [](Cluster& c) { c["g1"].drain = true; }, nullptr, Ok, "g2(cpus=1)"},
-        {"NotRespondingSkipped", "pack", [](Cluster& c) { c["g1"].responding = false; }, nullptr, Ok, "g2(cpus=1)"},
-        {"AdminDownSkipped", "pack", [](Cluster& c) { c["g1"].down_admin = true; }, nullptr, Ok, "g2(cpus=1)"},
-        {"NodesOutsidePartitionIgnored", "pack", [](Cluster& c) { c["g3"].alloc_cpus = 16; },
+        {"DrainedSkipped", "pack", [](testkit::FakeCluster& c) { c.node("g1").drain = true; }, nullptr, Ok,
+         "g2(cpus=1)"},
+        {"NotRespondingSkipped", "pack", [](testkit::FakeCluster& c) { c.node("g1").responding = false; }, nullptr, Ok,
+         "g2(cpus=1)"},
+        {"AdminDownSkipped", "pack", [](testkit::FakeCluster& c) { c.node("g1").down_admin = true; }, nullptr, Ok,
+         "g2(cpus=1)"},
+        {"NodesOutsidePartitionIgnored", "pack", [](testkit::FakeCluster& c) { c.allocate("g3", 16); },
          [](JobSpec& s) { s.cpus_per_task = 12; }, Unschedulable, "Resources"},
         {"MultiNode", "pack", nullptr, [](JobSpec& s) { s.nodes = 2, s.ntasks = 4, s.gpus = 4; }, Ok,
          "g1(cpus=2 gpus=0,1) g2(cpus=2 gpus=0,1)"},
@@ -159,11 +153,11 @@ INSTANTIATE_TEST_SUITE_P(
          Ok, "g4(cpus=1) g1(cpus=1)"},
         {"NodelistPlusExtraNodes", "spread", nullptr, [](JobSpec& s) { s.nodes = 3, s.nodelist = "g4"; }, Ok,
          "g4(cpus=1) g3(cpus=1) g1(cpus=1)"},
-        {"NodelistBusyMultiNode", "pack", [](Cluster& c) { c["g4"].alloc_cpus = 8; },
+        {"NodelistBusyMultiNode", "pack", [](testkit::FakeCluster& c) { c.allocate("g4", 8); },
          [](JobSpec& s) { s.nodes = 2, s.nodelist = "g4"; }, Unschedulable, "Resources"},
-        {"NodelistDownMultiNode", "pack", [](Cluster& c) { c["g4"].responding = false; },
+        {"NodelistDownMultiNode", "pack", [](testkit::FakeCluster& c) { c.node("g4").responding = false; },
          [](JobSpec& s) { s.nodes = 2, s.nodelist = "g4"; }, Unschedulable, "ReqNodeNotAvail"},
-        {"UnlistedDrainedNodeIgnored", "pack", [](Cluster& c) { c["g3"].drain = true; },
+        {"UnlistedDrainedNodeIgnored", "pack", [](testkit::FakeCluster& c) { c.node("g3").drain = true; },
          [](JobSpec& s) { s.nodes = 2, s.nodelist = "g4"; }, Ok, "g4(cpus=1) g1(cpus=1)"},
         {"NodelistExcluded", "pack", nullptr, [](JobSpec& s) { s.nodelist = "g4", s.exclude = "g4"; }, Unschedulable,
          "ReqNodeNotAvail"},
@@ -175,7 +169,7 @@ INSTANTIATE_TEST_SUITE_P(
          "g1(cpus=1 gpus=0,1) g2(cpus=1 gpus=0)"},
         {"LargerShareToNodeThatFitsIt", "pack", gpus_used("g1", {true, true, true, false}),
          [](JobSpec& s) { s.nodes = 2, s.gpus = 3; }, Ok, "g2(cpus=1 gpus=0,1) g1(cpus=1 gpus=3)"},
-        {"ListedNodeTakesSmallerShare", "pack", [](Cluster& c) { c["g4"].alloc_cpus = 4; },
+        {"ListedNodeTakesSmallerShare", "pack", [](testkit::FakeCluster& c) { c.allocate("g4", 4); },
          [](JobSpec& s) { s.nodes = 2, s.ntasks = 3, s.cpus_per_task = 4, s.nodelist = "g4"; }, Ok,
          "g1(cpus=8) g4(cpus=4)"},
         {"GpusPerNodeNotSplit", "pack", nullptr, [](JobSpec& s) { s.nodes = 2, s.gpus_per_node = 1; }, Ok,
@@ -183,6 +177,157 @@ INSTANTIATE_TEST_SUITE_P(
         {"ZeroNodesTakesOne", "pack", nullptr, [](JobSpec& s) { s.nodes = 0; }, Ok, "g1(cpus=1)"},
     }),
     case_name<SelectCase>);
+
+// A job admitted to partition "gpu": one task with one CPU unless the builder says otherwise.
+testkit::JobBuilder gpu_job() { return testkit::JobBuilder().partition("gpu"); }
+
+// One job of a sequence and what testkit::place answers for it: show(placement) when placed, else
+// the pending reason, or "error: <message>" (a placement that breaks the select contract is one).
+struct Step {
+  testkit::JobBuilder job;
+  std::string want;
+  std::string exclude{};  // -x (JobBuilder has no setter for it)
+};
+
+struct SequenceCase {
+  std::string name;
+  std::string strategy = "pack";
+  LiveState state{};  // before the first job
+  std::vector<Step> steps;
+};
+
+std::string outcome(SelectPolicy& plugin, const auto& job, testkit::FakeCluster& cluster) {
+  std::vector<NodeAlloc> out;
+  const Status s = testkit::place(plugin, job, cluster, out);
+  switch (s.code) {
+    case Ok: return show(out);
+    case Unschedulable: return s.reason;
+    case Reject: return "reject: " + s.message;
+    case Error: break;
+  }
+  return "error: " + s.message;
+}
+
+class Sequence : public testing::TestWithParam<SequenceCase> {};
+
+// The jobs are placed one after the other on one cluster: each placement is taken from it, so the
+// next job sees what the ones before it hold.
+TEST_P(Sequence, PlacesEachJobOnWhatIsLeft) {
+  const SequenceCase& c = GetParam();
+  const test::Harness h = load_select(c.strategy);
+  SelectPolicy* plugin = h.as<SelectPolicy>();
+  ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
+  testkit::FakeCluster cluster = gpu_cluster();
+  if (c.state) c.state(cluster);
+  for (std::size_t i = 0; i < c.steps.size(); ++i) {
+    SCOPED_TRACE("job " + std::to_string(i + 1));
+    auto job = testkit::JobBuilder(c.steps[i].job).id(i + 1).build();
+    job.spec.exclude = c.steps[i].exclude;
+    EXPECT_EQ(outcome(*plugin, job, cluster), c.steps[i].want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Sequence,
+    testing::ValuesIn(std::vector<SequenceCase>{
+        {"PackFillsANodeBeforeTheNext",
+         "pack",
+         nullptr,
+         {{gpu_job().cpus(2), "g1(cpus=2)"},
+          {gpu_job().cpus(2), "g1(cpus=2)"},
+          {gpu_job().cpus(2), "g1(cpus=2)"},
+          {gpu_job().cpus(2), "g1(cpus=2)"},
+          {gpu_job().cpus(2), "g2(cpus=2)"}}},
+        {"PackTakesTheBusiestNodeThatFits",
+         "pack",
+         nullptr,
+         {{gpu_job().cpus(8), "g1(cpus=8)"},
+          {gpu_job().cpus(8), "g2(cpus=8)"},
+          {gpu_job().cpus(8), "g4(cpus=8)"},
+          {gpu_job().cpus(8), "g3(cpus=8)"},
+          {gpu_job().cpus(8), "g3(cpus=8)"},
+          {gpu_job().cpus(8), "Resources"}}},
+        {"SpreadTakesTheIdlestNode",
+         "spread",
+         nullptr,
+         {{gpu_job().cpus(8), "g3(cpus=8)"},
+          {gpu_job().cpus(8), "g1(cpus=8)"},
+          {gpu_job().cpus(8), "g2(cpus=8)"},
+          {gpu_job().cpus(8), "g3(cpus=8)"},
+          {gpu_job().cpus(8), "g4(cpus=8)"},
+          {gpu_job().cpus(8), "Resources"}}},
+        {"PackKeepsAWholeNodeForABigJob",
+         "pack",
+         nullptr,
+         {{gpu_job().cpus(4), "g1(cpus=4)"}, {gpu_job().cpus(16), "g3(cpus=16)"}}},
+        {"SpreadLeavesNoWholeNodeForABigJob",
+         "spread",
+         nullptr,
+         {{gpu_job().cpus(4), "g3(cpus=4)"}, {gpu_job().cpus(16), "Resources"}}},
+        {"GpusTakenByIndexUntilNoneIsFree",
+         "pack",
+         nullptr,
+         {{gpu_job().gpus(1, "t4"), "g1(cpus=1 gpus=0)"},
+          {gpu_job().gpus(1, "t4"), "g1(cpus=1 gpus=1)"},
+          {gpu_job().gpus(1, "t4"), "g1(cpus=1 gpus=2)"},
+          {gpu_job().gpus(1, "t4"), "g1(cpus=1 gpus=3)"},
+          {gpu_job().gpus(1, "t4"), "g2(cpus=1 gpus=2)"},
+          {gpu_job().gpus(1, "t4"), "Resources"}}},
+        {"TypedGpusOnlyOfThatType",
+         "pack",
+         nullptr,
+         {{gpu_job().gpus(1, "a10"), "g2(cpus=1 gpus=0)"},
+          {gpu_job().gpus_per_node(2, "a40"), "g4(cpus=1 gpus=0,1)"},
+          {gpu_job().gpus(2), "g2(cpus=1 gpus=1,2)"},
+          {gpu_job().gpus(1, "a10"), "Resources"},
+          {gpu_job().gpus(1), "g1(cpus=1 gpus=0)"}}},
+        {"NodelistAndExclude",
+         "pack",
+         nullptr,
+         {{gpu_job().nodelist("g4").cpus(8), "g4(cpus=8)"},
+          {gpu_job().nodelist("g4"), "Resources"},
+          {gpu_job(), "g3(cpus=1)", "g1,g2"},
+          {gpu_job().nodelist("g3"), "ReqNodeNotAvail", "g3"},
+          {gpu_job().nodes(2).nodelist("g1"), "g1(cpus=1) g2(cpus=1)"}}},
+        {"DrainedAndDownNodesAvoided",
+         "pack",
+         [](testkit::FakeCluster& c) { c.drain("g1").down("g2"); },
+         {{gpu_job(), "g4(cpus=1)"},
+          {gpu_job().nodelist("g1"), "ReqNodeNotAvail"},
+          {gpu_job().nodelist("g2"), "ReqNodeNotAvail"},
+          {gpu_job().nodes(3), "Resources"}}},
+        {"MultiNodeGpuJobsFillNodes",
+         "pack",
+         nullptr,
+         {{gpu_job().nodes(2).tasks(4).gpus(4), "g1(cpus=2 gpus=0,1) g2(cpus=2 gpus=0,1)"},
+          {gpu_job().nodes(2).gpus_per_node(1), "g1(cpus=1 gpus=2) g2(cpus=1 gpus=2)"},
+          {gpu_job().nodes(2).gpus_per_node(1), "g1(cpus=1 gpus=3) g4(cpus=1 gpus=0)"},
+          {gpu_job().nodes(2).gpus_per_node(1), "Resources"}}},
+        {"TasksSplitUnevenlyFillNodes",
+         "pack",
+         nullptr,
+         {{gpu_job().nodes(2).tasks(3).cpus(2), "g1(cpus=4) g2(cpus=2)"},
+          {gpu_job().nodes(2).tasks(3).cpus(2), "g1(cpus=4) g2(cpus=2)"},
+          {gpu_job().nodes(2).tasks(3).cpus(2), "g2(cpus=4) g4(cpus=2)"}}},
+        {"NodeWithoutATaskGetsOneCpu",
+         "pack",
+         nullptr,
+         {{gpu_job().nodes(3).tasks(2).cpus(4), "g1(cpus=4) g2(cpus=4) g4(cpus=1)"}}},
+        {"MemoryPerNode",
+         "pack",
+         nullptr,
+         {{gpu_job().nodes(3).mem_mb(30000), "g1(cpus=1 mem=30000) g2(cpus=1 mem=30000) g4(cpus=1 mem=30000)"},
+          {gpu_job().mem_mb(30000), "g3(cpus=1 mem=30000)"},
+          {gpu_job().nodes(2).mem_mb(30000), "Resources"},
+          {gpu_job().nodes(3).mem_mb(2000), "g1(cpus=1 mem=2000) g2(cpus=1 mem=2000) g4(cpus=1 mem=2000)"}}},
+        {"PartitionsKeepToTheirNodes",
+         "pack",
+         nullptr,
+         {{testkit::JobBuilder().partition("cpu").cpus(32), "c1(cpus=32)"},
+          {gpu_job().cpus(16), "g3(cpus=16)"},
+          {testkit::JobBuilder().partition("cpu"), "Resources"}}},
+    }),
+    case_name<SequenceCase>);
 
 struct FeasibleCase {
   std::string name;
@@ -199,7 +344,7 @@ TEST_P(Feasible, JudgesConfiguredHardware) {
   const test::Harness h = load_select("pack");
   SelectPolicy* plugin = h.as<SelectPolicy>();
   ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
-  Cluster cluster;
+  testkit::FakeCluster cluster = gpu_cluster();
   if (c.state) c.state(cluster);
   const Status s = plugin->feasible(job_for(c.request), cluster.view());
   EXPECT_EQ(s.code, c.code);
@@ -215,8 +360,8 @@ INSTANTIATE_TEST_SUITE_P(
         {"LargestNode", nullptr, [](JobSpec& s) { s.cpus_per_task = 16, s.mem_mb = 64000; }},
         {"AllGpusOfANode", nullptr, [](JobSpec& s) { s.gpus = 4, s.gpu_type = "t4"; }},
         {"BusyAndDrainedStillFeasible",
-         [](Cluster& c) {
-           for (Node& n : c.nodes) n.alloc_cpus = n.cpus, n.drain = true;
+         [](testkit::FakeCluster& c) {
+           for (const char* n : {"g1", "g2", "g3", "g4", "c1"}) c.allocate(n, c.node(n).cpus).drain(n);
          },
          [](JobSpec& s) { s.nodes = 4; }},
         {"UnknownPartition", nullptr, [](JobSpec& s) { s.partition = "nope"; }, Reject,
@@ -282,6 +427,36 @@ INSTANTIATE_TEST_SUITE_P(
           "t.toml:" + std::to_string(test::kOptionsLine + 1) + ":8: plugins.select.options.fast: unknown key"}},
     }),
     case_name<OptionCase>);
+
+// example.toml as the daemons read it: the config loader accepts the file, and the plugin loads with
+// its [plugins.select] options without an error, so the example cannot drift from the plugin.
+TEST(Example, LoadsThroughTheConfigLoader) {
+  std::vector<std::string> errors;
+  const auto cfg = load_config(SLUICE_EXAMPLE_TOML, errors);
+  ASSERT_TRUE(cfg) << testing::PrintToString(errors);
+  PluginConfig pc = cfg->plugins.at("select");
+  // The example names the library by its name (lib<name>.so in the plugin dirs); load this build's.
+  EXPECT_TRUE(std::string(SLUICE_PLUGIN_PATH).ends_with("/lib" + pc.library + ".so")) << pc.library;
+  EXPECT_FALSE(pc.isolate);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : *pc.options) keys.emplace_back(key.str());
+  EXPECT_THAT(keys, ElementsAre("strategy"));  // every option the plugin knows
+  pc.library = SLUICE_PLUGIN_PATH;
+  const auto loaded = load_plugin(*cfg, pc, errors);
+  ASSERT_TRUE(loaded) << testing::PrintToString(errors);
+  EXPECT_THAT(errors, IsEmpty());
+  auto* plugin = dynamic_cast<SelectPolicy*>(loaded->object.get());
+  ASSERT_TRUE(plugin);
+  EXPECT_EQ(plugin->name(), "select/select_gpu");
+
+  // Judged on the example's hardware: gpu[1-2] with 4 a100 each, gpu3 with 2 a100 and 2 t4.
+  const ClusterView cluster{cfg->nodes, cfg->partitions};
+  const auto feasible = [&](testkit::JobBuilder job) { return plugin->feasible(job.build(), cluster).message; };
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(3).gpus_per_node(2, "a100")), "");
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").gpus(2, "t4")), "");
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").gpus(3, "t4")), kNotAvailable);
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(4)), kNotAvailable);
+}
 
 }  // namespace
 }  // namespace sluice

@@ -117,6 +117,7 @@ export SLUICE_CONF=$CLUSTER_DIR/down.toml
 cd "$CLUSTER_DIR" || exit 1
 odd_everything
 pass "controller down: $T_CASES cases"
+expect_contains "squeue: error: Invalid user: nosuchuser" "$(squeue -u nosuchuser 2>&1)" "an unknown user, controller down"
 rm -rf "$CLUSTER_DIR"
 trap - EXIT
 [ "$T_FAILS" -eq 0 ] || { echo "$T_NAME: $T_FAILS check(s) failed"; exit 1; }
@@ -125,6 +126,13 @@ trap - EXIT
 sed 's/^min_job_age = .*/min_job_age = 1/' "$HERE/cluster.toml" > /tmp/odd-args-$$.toml
 cluster_up /tmp/odd-args-$$.toml
 rm -f /tmp/odd-args-$$.toml
+# As Slurm's squeue: an unknown user is named, and the listing (empty for that user) follows.
+sbatch -H --wrap true >/dev/null
+out=$(squeue -u nosuchuser 2>&1 >/dev/null); rc=$?
+expect_eq "0|squeue: error: Invalid user: nosuchuser" "$rc|$out" "an unknown user is named"
+expect_eq "" "$(squeue -h -u nosuchuser,99999 2>/dev/null)" "and matches no job"
+expect_eq 1 "$(squeue -h -u root,nosuchuser 2>/dev/null | wc -l)" "the known users of the list still count"
+scancel --me
 T_CASES=0
 odd_everything live
 pass "controller up: $T_CASES cases"

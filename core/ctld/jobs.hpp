@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/job.hpp"
+
 namespace sluice {
 
 class Store;

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/job.hpp"
+
 namespace sluice {
 
 struct NodeAdmin;

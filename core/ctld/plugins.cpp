@@ -49,7 +49,7 @@ Status PluginSet::guarded(std::string_view point, const char* what, F&& f) {
 }
 
 Status PluginSet::admit(Job& job, const ClusterView& c) {
-  Job submitted = job;  // the plugin sees a copy: nothing it does to it reaches the job
+  JobView submitted = job;  // the plugin sees a copy of the view: nothing it does reaches the job
   Admission decided = asked(job);
   Status st =
       guarded(PartitionPolicy::kPoint, "partition.admit", [&] { return partition_->admit(submitted, c, decided); });

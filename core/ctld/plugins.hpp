@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/job.hpp"
 #include "core/plugin/loader.hpp"
 
 namespace sluice {

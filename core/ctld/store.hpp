@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/model/job.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/job.hpp"
+
 namespace sluice {
 
 // What the node knows that the step needs.

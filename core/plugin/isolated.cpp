@@ -204,7 +204,7 @@ std::optional<Json> PluginHost::call(Json request, const ClusterView& cluster, s
   }
 }
 
-Status IsolatedPartition::admit(const Job& job, const ClusterView& cluster, Admission& out) {
+Status IsolatedPartition::admit(const JobView& job, const ClusterView& cluster, Admission& out) {
   Json req = {{"m", "admit"}, {"job", job}, {"partition", out.partition}, {"time_limit", out.time_limit}};
   std::string err;
   auto r = host_->call(std::move(req), cluster, &err);
@@ -215,21 +215,21 @@ Status IsolatedPartition::admit(const Job& job, const ClusterView& cluster, Admi
   return status_from(*r);
 }
 
-Status IsolatedPartition::gate(const Job& job, const ClusterView& cluster) {
+Status IsolatedPartition::gate(const JobView& job, const ClusterView& cluster) {
   Json req = {{"m", "gate"}, {"job", job}};
   std::string err;
   auto r = host_->call(std::move(req), cluster, &err);
   return r ? status_from(*r) : Status::error(err);
 }
 
-Status IsolatedSelect::feasible(const Job& job, const ClusterView& cluster) {
+Status IsolatedSelect::feasible(const JobView& job, const ClusterView& cluster) {
   Json req = {{"m", "feasible"}, {"job", job}};
   std::string err;
   auto r = host_->call(std::move(req), cluster, &err);
   return r ? status_from(*r) : Status::error(err);
 }
 
-Status IsolatedSelect::select(const Job& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) {
+Status IsolatedSelect::select(const JobView& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) {
   Json req = {{"m", "select"}, {"job", job}};
   std::string err;
   auto r = host_->call(std::move(req), cluster, &err);
@@ -268,7 +268,7 @@ int serve_plugin(Plugin& plugin, const std::string& endpoint) {
         partitions = c->at("partitions").get<std::vector<Partition>>();
       }
       const ClusterView cv{nodes, partitions};
-      Job job = req.at("job").get<Job>();
+      JobView job = req.at("job").get<JobView>();
       const std::string m = req.value("m", std::string());
       Status st = Status::error("unknown method " + m);
       if (m == "admit" && partition) {

@@ -69,8 +69,8 @@ class IsolatedPartition final : public PartitionPolicy {
   bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
     return true;  // configured inside the host
   }
-  Status admit(const Job& job, const ClusterView& cluster, Admission& out) override;
-  Status gate(const Job& job, const ClusterView& cluster) override;
+  Status admit(const JobView& job, const ClusterView& cluster, Admission& out) override;
+  Status gate(const JobView& job, const ClusterView& cluster) override;
 
  private:
   std::unique_ptr<PluginHost> host_;
@@ -83,8 +83,8 @@ class IsolatedSelect final : public SelectPolicy {
   bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
     return true;
   }
-  Status feasible(const Job& job, const ClusterView& cluster) override;
-  Status select(const Job& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) override;
+  Status feasible(const JobView& job, const ClusterView& cluster) override;
+  Status select(const JobView& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) override;
 
  private:
   std::unique_ptr<PluginHost> host_;

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/model/job.hpp"
+
 namespace sluice {
 
 using Json = nlohmann::json;
@@ -54,6 +56,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_l
                                                 stdout_pattern, stderr_pattern, stdin_path, open_append, script, argv,
                                                 env, depends, hold, requeue, batch, io_endpoint, submit_host, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, gpus)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, group, spec, state, reason, priority,
+                                                submit_time, eligible_time, start_time, end_time, alloc, exit_code,
+                                                term_signal, restarts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, end_state, reason,
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
                                                 exit_code, term_signal, restarts, launched, stdout_path, stderr_path)

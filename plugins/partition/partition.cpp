@@ -37,7 +37,7 @@ std::string group_name(gid_t gid) {
 
 // Whether the job's user belongs to one of `groups`: its primary group (the name it came with, or
 // its gid), or a supplementary group NSS knows for the user.
-bool in_groups(const Job& job, const std::vector<std::string>& groups) {
+bool in_groups(const JobView& job, const std::vector<std::string>& groups) {
   if (member(groups, job.group)) return true;
   std::vector<gid_t> gids(32);
   int count = static_cast<int>(gids.size());
@@ -61,12 +61,12 @@ class PartitionPlugin final : public PartitionPolicy {
     return errors.empty();
   }
 
-  Status admit(const Job& submitted, const ClusterView& cluster, Admission& out) override {
+  Status admit(const JobView& submitted, const ClusterView& cluster, Admission& out) override {
     const Partition* p = out.partition.empty() ? cluster.default_partition() : cluster.partition(out.partition);
     if (!p) return Status::reject("Invalid partition name specified");
     out.partition = p->name;
     if (out.time_limit == kNoValue) out.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
-    Job job = submitted;  // as it will be admitted, for the limit checks
+    JobView job = submitted;  // as it will be admitted, for the limit checks
     job.spec.partition = out.partition;
     job.spec.time_limit = out.time_limit;
     if (!p->allow_users.empty() && !member(p->allow_users, job.user) &&
@@ -86,7 +86,7 @@ class PartitionPlugin final : public PartitionPolicy {
     return Status::ok();
   }
 
-  Status gate(const Job& job, const ClusterView& cluster) override {
+  Status gate(const JobView& job, const ClusterView& cluster) override {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p || !p->up) return Status::unschedulable("PartitionDown");
     const std::string why = over_limit(job, *p);
@@ -96,7 +96,7 @@ class PartitionPlugin final : public PartitionPolicy {
  private:
   // The pending reason for a job that breaks a limit of `p`, else empty. A DOWN partition still
   // accepts jobs (they wait), so admission checks limits whatever the partition's state.
-  static std::string over_limit(const Job& job, const Partition& p) {
+  static std::string over_limit(const JobView& job, const Partition& p) {
     const Time t = job.spec.time_limit;
     if (p.max_time != kUnlimited && (t == kUnlimited || t > p.max_time)) return "PartitionTimeLimit";
     if (p.max_nodes && job.spec.nodes > p.max_nodes) return "PartitionNodeLimit";

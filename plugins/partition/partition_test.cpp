@@ -89,8 +89,8 @@ struct Request {
   std::uint32_t gid = 4242424;  // unknown to NSS
 };
 
-Job job_for(const Request& r) {
-  Job job;
+JobView job_for(const Request& r) {
+  JobView job;
   job.user = r.user;
   job.group = r.group;
   job.gid = r.gid;
@@ -129,7 +129,7 @@ TEST_P(Admit, Decides) {
   ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
   const std::vector<Node> nodes;
   const std::vector<Partition> parts = partitions();
-  Job job = job_for(c.request);
+  JobView job = job_for(c.request);
   const Status s = testkit::admit(*plugin, job, {nodes, parts});
   EXPECT_EQ(s.code, c.code);
   EXPECT_EQ(s.message, c.message);

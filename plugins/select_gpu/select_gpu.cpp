@@ -79,7 +79,7 @@ class SelectGpu final : public SelectPolicy {
     return errors.empty();
   }
 
-  Status feasible(const Job& job, const ClusterView& cluster) override {
+  Status feasible(const JobView& job, const ClusterView& cluster) override {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p) return Status::reject("Invalid partition name specified");
     std::vector<const Node*> listed, others;
@@ -88,7 +88,7 @@ class SelectGpu final : public SelectPolicy {
     return Status::ok();
   }
 
-  Status select(const Job& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) override {
+  Status select(const JobView& job, const ClusterView& cluster, std::vector<NodeAlloc>& out) override {
     const Partition* p = cluster.partition(job.spec.partition);
     if (!p) return Status::unschedulable("PartitionDown");
     std::vector<const Node*> listed, others;

@@ -46,11 +46,11 @@ TEST(OutOfTreePluginTest, HostLoadsItAndItAdmits) {
   EXPECT_EQ(policy->name(), "partition/max_gpus");
 
   const ClusterView cluster{cfg->nodes, cfg->partitions};
-  Job fits = testkit::JobBuilder().gpus(4, "a100").build();
+  JobView fits = testkit::JobBuilder().gpus(4, "a100").build();
   EXPECT_TRUE(testkit::admit(*policy, fits, cluster).is_ok());
   EXPECT_EQ(fits.spec.partition, "gpu");
   EXPECT_EQ(fits.spec.time_limit, 3600);
-  Job too_big = testkit::JobBuilder().nodes(2).gpus_per_node(4).build();
+  JobView too_big = testkit::JobBuilder().nodes(2).gpus_per_node(4).build();
   const Status status = testkit::admit(*policy, too_big, cluster);
   EXPECT_EQ(status.code, Code::Reject);
   EXPECT_EQ(status.message, "Requested 8 GPUs, more than the 4 one job may use on this cluster");

@@ -63,19 +63,19 @@ TEST(FakeClusterTest, RefusesWhatIsNotThere) {
 }
 
 TEST(JobBuilderTest, FillsTheSpec) {
-  const Job job = JobBuilder()
-                      .id(7)
-                      .user("ann", "lab")
-                      .name("train")
-                      .partition("gpu")
-                      .nodes(2)
-                      .tasks(4)
-                      .cpus(8)
-                      .mem_mb(2048)
-                      .gpus_per_node(2, "a100")
-                      .time_limit(kUnlimited)
-                      .nodelist("n[1-2]")
-                      .build();
+  const JobView job = JobBuilder()
+                          .id(7)
+                          .user("ann", "lab")
+                          .name("train")
+                          .partition("gpu")
+                          .nodes(2)
+                          .tasks(4)
+                          .cpus(8)
+                          .mem_mb(2048)
+                          .gpus_per_node(2, "a100")
+                          .time_limit(kUnlimited)
+                          .nodelist("n[1-2]")
+                          .build();
   EXPECT_EQ(job.id, 7u);
   EXPECT_EQ(job.user, "ann");
   EXPECT_EQ(job.group, "lab");
@@ -129,8 +129,8 @@ class Scripted final : public SelectPolicy {
   bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
     return true;
   }
-  Status feasible(const Job&, const ClusterView&) override { return Status::ok(); }
-  Status select(const Job&, const ClusterView&, std::vector<NodeAlloc>& out) override {
+  Status feasible(const JobView&, const ClusterView&) override { return Status::ok(); }
+  Status select(const JobView&, const ClusterView&, std::vector<NodeAlloc>& out) override {
     out = answer;
     return Status::ok();
   }
@@ -139,7 +139,7 @@ class Scripted final : public SelectPolicy {
 TEST(PlaceTest, HoldsAPolicyToTheSelectContract) {
   FakeCluster cluster;
   cluster.add_nodes("n", 2, {.cpus = 8, .mem_mb = 4096, .gpus = {{"t4", 2}}}).add_partition("gpu");
-  const Job job = JobBuilder().partition("gpu").tasks(2).cpus(2).gpus(1, "t4").build();
+  const JobView job = JobBuilder().partition("gpu").tasks(2).cpus(2).gpus(1, "t4").build();
   Scripted policy;
   struct Case {
     const char* name;
@@ -174,12 +174,12 @@ class Router final : public PartitionPolicy {
   bool configure(const Context&, const toml::table&, const std::string&, std::vector<ConfigError>&) override {
     return true;
   }
-  Status admit(const Job&, const ClusterView&, Admission& out) override {
+  Status admit(const JobView&, const ClusterView&, Admission& out) override {
     out.partition = to;
     out.time_limit = 600;
     return Status::ok();
   }
-  Status gate(const Job&, const ClusterView&) override { return Status::ok(); }
+  Status gate(const JobView&, const ClusterView&) override { return Status::ok(); }
 };
 
 TEST(AdmitTest, AppliesOnlyAValidAdmission) {
@@ -187,12 +187,12 @@ TEST(AdmitTest, AppliesOnlyAValidAdmission) {
   cluster.add_node("n1", {.cpus = 2}).add_partition("gpu");
   Router router;
   router.to = "gpu";
-  Job job = JobBuilder().build();
+  JobView job = JobBuilder().build();
   ASSERT_TRUE(admit(router, job, cluster.view()).is_ok());
   EXPECT_EQ(job.spec.partition, "gpu");
   EXPECT_EQ(job.spec.time_limit, 600);
   router.to = "nope";
-  Job other = JobBuilder().build();
+  JobView other = JobBuilder().build();
   const Status st = admit(router, other, cluster.view());
   EXPECT_EQ(st.code, Code::Error);
   EXPECT_EQ(st.message, "admitted to unknown partition \"nope\"");

@@ -32,7 +32,8 @@ class MaxGpusPartition final : public sluice::PartitionPolicy {
     return errors.size() == before;
   }
 
-  sluice::Status admit(const sluice::Job& job, const sluice::ClusterView& cluster, sluice::Admission& out) override {
+  sluice::Status admit(const sluice::JobView& job, const sluice::ClusterView& cluster,
+                       sluice::Admission& out) override {
     const sluice::Partition* p = out.partition.empty() ? cluster.default_partition() : cluster.partition(out.partition);
     if (!p) return sluice::Status::reject("Invalid partition name specified");
     out.partition = p->name;
@@ -46,7 +47,7 @@ class MaxGpusPartition final : public sluice::PartitionPolicy {
     return sluice::Status::ok();
   }
 
-  sluice::Status gate(const sluice::Job& job, const sluice::ClusterView& cluster) override {
+  sluice::Status gate(const sluice::JobView& job, const sluice::ClusterView& cluster) override {
     const sluice::Partition* p = cluster.partition(job.spec.partition);
     if (!p) return sluice::Status::unschedulable("PartitionDown");
     return p->up ? sluice::Status::ok() : sluice::Status::unschedulable("PartitionInactive");

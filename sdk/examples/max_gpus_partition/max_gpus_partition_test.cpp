@@ -60,7 +60,7 @@ TEST(MaxGpusPartitionTest, RoutesAndLimitsGpus) {
   };
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.what);
-    sluice::Job job = c.job.build();
+    sluice::JobView job = c.job.build();
     const sluice::Status status = testkit::admit(*loaded.plugin, job, cluster.view());
     EXPECT_EQ(status.code, c.code);
     EXPECT_EQ(status.message, c.message);
@@ -74,7 +74,7 @@ TEST(MaxGpusPartitionTest, GateHoldsJobsOfAnInactivePartition) {
   cluster.add_node("n1", {}).add_partition("batch");
   auto loaded = testkit::load<sluice::PartitionPolicy>(PLUGIN_PATH);
   ASSERT_EQ(testkit::to_string(testkit::configure(*loaded.plugin, "max_gpus = 0")), "");
-  const sluice::Job job = testkit::JobBuilder().partition("batch").build();
+  const sluice::JobView job = testkit::JobBuilder().partition("batch").build();
   EXPECT_TRUE(loaded.plugin->gate(job, cluster.view()).is_ok());
   cluster.partition("batch").up = false;
   EXPECT_EQ(loaded.plugin->gate(job, cluster.view()).reason, "PartitionInactive");

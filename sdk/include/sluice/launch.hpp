@@ -15,7 +15,7 @@ class LaunchPolicy : public Plugin {
  public:
   static constexpr const char* kPoint = "launch";
   // Ok: `step` (possibly rewritten) is executed. Reject: the job fails with `message`.
-  virtual Status prepare(const Job& job, const Node& node, LaunchStep& step) = 0;
+  virtual Status prepare(const JobView& job, const Node& node, LaunchStep& step) = 0;
 };
 
 }  // namespace sluice

@@ -135,7 +135,7 @@ inline bool fits(const Node& n, const Share& s, std::string_view gpu_type, bool 
 
 // The nodes of the job's partition it may use (not excluded by -x), split into those it lists
 // (-w) and the others, in configuration order. False when a listed node is not among them.
-inline bool candidate_nodes(const Job& job, const Partition& p, const ClusterView& cluster,
+inline bool candidate_nodes(const JobView& job, const Partition& p, const ClusterView& cluster,
                             std::vector<const Node*>& listed, std::vector<const Node*>& others) {
   const std::vector<std::string> names = split_node_names(job.spec.nodelist),
                                  excluded = split_node_names(job.spec.exclude);
@@ -157,7 +157,7 @@ inline bool candidate_nodes(const Job& job, const Partition& p, const ClusterVie
 // - give each node at least --gres=gpu:N GPUs and in total at least -G GPUs, all of the requested
 //   type when one was given;
 // - fit what is free on every node (alloc_problem).
-inline std::string placement_problem(const Job& job, const ClusterView& cluster,
+inline std::string placement_problem(const JobView& job, const ClusterView& cluster,
                                      const std::vector<NodeAlloc>& placement) {
   const JobSpec& s = job.spec;
   if (placement.empty()) return "no nodes";

@@ -108,22 +108,23 @@ struct NodeAlloc {
   std::vector<std::uint32_t> gpus;  // node-local GPU indices
 };
 
-struct Job {
+// A job as plugins see it: identity, request, state and allocation. The controller's own
+// bookkeeping (launch confirmation, the end a COMPLETING job will take, output paths) lives in the
+// core's Job (core/model/job.hpp), which derives from this, so it can change without touching the
+// SDK's ABI.
+struct JobView {
   std::uint64_t id = 0;
   std::uint32_t uid = 0, gid = 0;
   std::string user, group;
   JobSpec spec;
   JobState state = JobState::Pending;
-  JobState end_state = JobState::Pending;  // while COMPLETING: the final state it will take
-  std::string reason;                      // "None", "Resources", "Priority", "Dependency", ...
+  std::string reason;  // "None", "Resources", "Priority", "Dependency", ...
   std::uint32_t priority = 0;
   Time submit_time = 0, eligible_time = 0, start_time = 0, end_time = 0;
   std::vector<NodeAlloc> alloc;
-  int exit_code = 0;    // WEXITSTATUS
-  int term_signal = 0;  // signal that ended it, 0 if none
-  std::uint32_t restarts = 0;
-  bool launched = false;                 // the node agent confirmed the launch
-  std::string stdout_path, stderr_path;  // resolved at launch
+  int exit_code = 0;           // WEXITSTATUS
+  int term_signal = 0;         // signal that ended it, 0 if none
+  std::uint32_t restarts = 0;  // times requeued (SLURM_RESTART_COUNT)
 };
 
 struct Gpu {

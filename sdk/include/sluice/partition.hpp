@@ -13,7 +13,7 @@ struct Admission {
 };
 
 // What the core starts an admission from: what the job asked.
-inline Admission asked(const Job& job) { return {job.spec.partition, job.spec.time_limit}; }
+inline Admission asked(const JobView& job) { return {job.spec.partition, job.spec.time_limit}; }
 
 // Why the core refuses to apply `a` (a plugin fault), empty when it applies it.
 inline std::string admission_problem(const Admission& a, const ClusterView& cluster) {
@@ -24,7 +24,7 @@ inline std::string admission_problem(const Admission& a, const ClusterView& clus
 }
 
 // Applies an admission to the job, as the core does after admission_problem() found nothing.
-inline void apply_admission(Job& job, const Admission& a) {
+inline void apply_admission(JobView& job, const Admission& a) {
   job.spec.partition = a.partition;
   if (a.time_limit != kNoValue) job.spec.time_limit = a.time_limit;
 }
@@ -36,10 +36,10 @@ class PartitionPolicy : public Plugin {
   // with what the job asked (its -p, which may be empty, and its -t). Ok: `out` holds the decision;
   // Reject: refused for good with a Slurm-style message such as "Invalid partition name
   // specified"; Error: the plugin failed (the submission is refused with the message).
-  virtual Status admit(const Job& job, const ClusterView& cluster, Admission& out) = 0;
+  virtual Status admit(const JobView& job, const ClusterView& cluster, Admission& out) = 0;
   // Before each placement attempt: Ok, or Unschedulable with a reason such as
   // "PartitionTimeLimit", "PartitionNodeLimit", "PartitionDown".
-  virtual Status gate(const Job& job, const ClusterView& cluster) = 0;
+  virtual Status gate(const JobView& job, const ClusterView& cluster) = 0;
 };
 
 }  // namespace sluice

@@ -15,7 +15,7 @@ class PreemptPolicy : public Plugin {
  public:
   static constexpr const char* kPoint = "preempt";
   // Ok with victims: stop them, then `pending` can run. Unschedulable: nothing worth stopping.
-  virtual Status victims(const Job& pending, const std::vector<const Job*>& running, const ClusterView& cluster,
+  virtual Status victims(const JobView& pending, const std::vector<const JobView*>& running, const ClusterView& cluster,
                          PreemptDecision& out) = 0;
 };
 

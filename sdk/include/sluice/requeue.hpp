@@ -20,7 +20,7 @@ class RequeuePolicy : public Plugin {
  public:
   static constexpr const char* kPoint = "requeue";
   // `ended` is the job as it ended (state: the end state it would get if finalized).
-  virtual Status on_end(const Job& ended, const ClusterView& cluster, RequeueDecision& out) = 0;
+  virtual Status on_end(const JobView& ended, const ClusterView& cluster, RequeueDecision& out) = 0;
 };
 
 }  // namespace sluice

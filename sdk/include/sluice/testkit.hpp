@@ -7,7 +7,7 @@
 //       .allocate("n1", 8, 4);
 //   auto loaded = sluice::testkit::load<sluice::PartitionPolicy>(PLUGIN_PATH);
 //   EXPECT_EQ(sluice::testkit::to_string(sluice::testkit::configure(*loaded.plugin, "max_gpus = 4")), "");
-//   sluice::Job job = sluice::testkit::JobBuilder().gpus(2, "a100").build();
+//   sluice::JobView job = sluice::testkit::JobBuilder().gpus(2, "a100").build();
 //   EXPECT_TRUE(sluice::testkit::admit(*loaded.plugin, job, cluster.view()).is_ok());
 //
 // admit() and place() call a policy exactly as the controller does, with the controller's checks
@@ -33,7 +33,7 @@
 
 namespace sluice::testkit {
 
-// What the fake clock reads (Context::now, Job::submit_time).
+// What the fake clock reads (Context::now, JobView::submit_time).
 inline constexpr Time kNow = 1'700'000'000;
 
 // One node's hardware. GPUs by type, numbered as the host numbers them: types in alphabetical
@@ -178,7 +178,7 @@ class JobBuilder {
     job_.spec.gpu_type = std::move(type);
     return set(job_.spec.gpus_per_node, per_node);
   }
-  Job build() const { return job_; }
+  JobView build() const { return job_; }
 
  private:
   template <class T, class V>
@@ -187,7 +187,7 @@ class JobBuilder {
     return *this;
   }
 
-  Job job_;
+  JobView job_;
 };
 
 // A context as the host makes it, for `name`: a fixed clock at kNow, log lines ("warn: text")
@@ -267,7 +267,7 @@ Loaded<Policy> load(const std::string& path) {
 
 // Admission as the controller runs it: the policy decides on what the job asked; a decision that
 // admission_problem() refuses becomes Status::error naming it; an Ok decision is applied to `job`.
-inline Status admit(PartitionPolicy& policy, Job& job, const ClusterView& cluster) {
+inline Status admit(PartitionPolicy& policy, JobView& job, const ClusterView& cluster) {
   Admission a = asked(job);
   Status st = policy.admit(job, cluster, a);
   if (!st.is_ok()) return st;
@@ -279,7 +279,7 @@ inline Status admit(PartitionPolicy& policy, Job& job, const ClusterView& cluste
 // Placement as the controller runs it: select(), then the select contract (placement_problem()).
 // A placement that breaks it becomes Status::error("invalid placement: ..."); a valid one is taken
 // from `cluster` (FakeCluster::apply) and returned in `out`.
-inline Status place(SelectPolicy& policy, const Job& job, FakeCluster& cluster, std::vector<NodeAlloc>& out) {
+inline Status place(SelectPolicy& policy, const JobView& job, FakeCluster& cluster, std::vector<NodeAlloc>& out) {
   out.clear();
   Status st = policy.select(job, cluster.view(), out);
   if (!st.is_ok()) return st;

@@ -12,7 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/submit.hpp"
-#include "core/proto/zmtp.hpp"
+#include "core/zmtp/zmtp.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
 

@@ -43,7 +43,7 @@ std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::s
 template <class F>
 Status PluginSet::guarded(std::string_view point, const char* what, F&& f) {
   const Slot& slot = slots_.at(std::string(point));
-  Status st = guarded_call(slot.get()->name(), what, std::forward<F>(f));
+  Status st = guarded_call(*slot.get(), what, std::forward<F>(f));
   if (st.code == Code::Error) last_error_blamed_ = !slot.host || slot.host->last_call_ran();
   return st;
 }

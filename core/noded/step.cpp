@@ -132,8 +132,8 @@ std::string write_script(const Job& j, const std::string& spool) {
 // The node-side launch plugin may rewrite the step (a container wrapper, say) or refuse it.
 void apply_launch_plugin(const Job& j, const StepContext& ctx, PreparedStep& s) {
   LaunchStep step{s.argv, s.env, s.workdir};
-  const Status st = guarded_call(ctx.launch->name(), "launch.prepare",
-                                 [&] { return ctx.launch->prepare(j, *ctx.node_config, step); });
+  const Status st =
+      guarded_call(*ctx.launch, "launch.prepare", [&] { return ctx.launch->prepare(j, *ctx.node_config, step); });
   if (st.code == Code::Error) {
     s.refused = st.message;  // already names the plugin
   } else if (st.code != Code::Ok || step.argv.empty()) {

@@ -14,9 +14,10 @@ namespace sluice {
 
 inline constexpr long kSlowPluginCallUs = 10000;
 
-// Calls `f` (returning Status) as `what` ("select.select") of plugin `plugin` ("select/select_gpu").
+// Calls `f` (returning Status) as `what` ("select.select") of `plugin`, whose name() is read only
+// after the call (an isolated plugin's name may be re-read from its restarted host meanwhile).
 template <class F>
-Status guarded_call(std::string_view plugin, const char* what, F&& f) {
+Status guarded_call(const Plugin& plugin, const char* what, F&& f) {
   const auto t0 = std::chrono::steady_clock::now();
   Status st;
   try {
@@ -29,7 +30,7 @@ Status guarded_call(std::string_view plugin, const char* what, F&& f) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
   if (us > kSlowPluginCallUs) spdlog::warn("slow plugin call: {} took {} us", what, us);
   if (st.code == Code::Error) {
-    st.message = std::string(plugin) + ": " + st.message;
+    st.message = std::string(plugin.name()) + ": " + st.message;
     spdlog::debug("plugin fault: {}: {}", what, st.message);
   }
   return st;

@@ -4,7 +4,7 @@
 
 #include "core/config/config.hpp"
 #include "core/proto/auth.hpp"
-#include "core/proto/zmtp.hpp"
+#include "core/zmtp/zmtp.hpp"
 
 namespace sluice {
 

@@ -1,4 +1,4 @@
-#include "core/proto/zmtp.hpp"
+#include "core/zmtp/zmtp.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -35,14 +35,15 @@ std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::s
     set->slots_.emplace(point, std::move(slot));
   }
   if (!errors.empty()) return nullptr;
+  set->partition_slot_ = &set->slots_.at(PartitionPolicy::kPoint);
+  set->select_slot_ = &set->slots_.at(SelectPolicy::kPoint);
   set->partition_ = set->find<PartitionPolicy>(PartitionPolicy::kPoint);
   set->select_ = set->find<SelectPolicy>(SelectPolicy::kPoint);
   return set;
 }
 
 template <class F>
-Status PluginSet::guarded(std::string_view point, const char* what, F&& f) {
-  const Slot& slot = slots_.at(std::string(point));
+Status PluginSet::guarded(const Slot& slot, const char* what, F&& f) {
   Status st = guarded_call(*slot.get(), what, std::forward<F>(f));
   if (st.code == Code::Error) last_error_blamed_ = !slot.host || slot.host->last_call_ran();
   return st;
@@ -51,8 +52,7 @@ Status PluginSet::guarded(std::string_view point, const char* what, F&& f) {
 Status PluginSet::admit(Job& job, const ClusterView& c) {
   JobView submitted = job;  // the plugin sees a copy of the view: nothing it does reaches the job
   Admission decided = asked(job);
-  Status st =
-      guarded(PartitionPolicy::kPoint, "partition.admit", [&] { return partition_->admit(submitted, c, decided); });
+  Status st = guarded(*partition_slot_, "partition.admit", [&] { return partition_->admit(submitted, c, decided); });
   if (!st.is_ok()) return st;
   if (std::string why = admission_problem(decided, c); !why.empty()) {
     last_error_blamed_ = true;
@@ -62,13 +62,13 @@ Status PluginSet::admit(Job& job, const ClusterView& c) {
   return st;
 }
 Status PluginSet::gate(const Job& job, const ClusterView& c) {
-  return guarded(PartitionPolicy::kPoint, "partition.gate", [&] { return partition_->gate(job, c); });
+  return guarded(*partition_slot_, "partition.gate", [&] { return partition_->gate(job, c); });
 }
 Status PluginSet::feasible(const Job& job, const ClusterView& c) {
-  return guarded(SelectPolicy::kPoint, "select.feasible", [&] { return select_->feasible(job, c); });
+  return guarded(*select_slot_, "select.feasible", [&] { return select_->feasible(job, c); });
 }
 Status PluginSet::select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out) {
-  return guarded(SelectPolicy::kPoint, "select.select", [&] { return select_->select(job, c, out); });
+  return guarded(*select_slot_, "select.select", [&] { return select_->select(job, c, out); });
 }
 
 std::map<std::string, std::string> PluginSet::sources() const {

@@ -63,9 +63,12 @@ class PluginSet {
     return it == slots_.end() ? nullptr : dynamic_cast<Policy*>(it->second.get());
   }
   template <class F>
-  Status guarded(std::string_view point, const char* what, F&& f);
+  Status guarded(const Slot& slot, const char* what, F&& f);
 
   std::map<std::string, Slot> slots_;  // by point
+  // The required points, resolved once (every pending job asks them in every pass).
+  const Slot* partition_slot_ = nullptr;
+  const Slot* select_slot_ = nullptr;
   PartitionPolicy* partition_ = nullptr;
   SelectPolicy* select_ = nullptr;
   bool last_error_blamed_ = false;

@@ -11,16 +11,18 @@
 #include "core/config/config.hpp"
 #include "core/plugin/isolated.hpp"
 #include "core/plugin/loader.hpp"
+#include "core/util/daemon.hpp"
 
 int main(int argc, char** argv) {
-  std::string conf, point, endpoint;
+  std::string conf, point, endpoint, level = "info";
   int c;
-  while ((c = getopt(argc, argv, "f:p:e:")) != -1) {
+  while ((c = getopt(argc, argv, "f:p:e:l:")) != -1) {
     switch (c) {
       case 'f': conf = optarg; break;
       case 'p': point = optarg; break;
       case 'e': endpoint = optarg; break;
-      default: std::printf("usage: sluice-plugin-host -f CONFIG -p POINT -e ENDPOINT\n"); return 1;
+      case 'l': level = optarg; break;
+      default: std::printf("usage: sluice-plugin-host -f CONFIG -p POINT -e ENDPOINT [-l LEVEL]\n"); return 1;
     }
   }
   prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   // logs go to stderr, which the controller's log file receives.
   signal(SIGPIPE, SIG_IGN);
   spdlog::set_default_logger(spdlog::stderr_logger_mt("sluice-plugin-host"));
+  sluice::set_log_style(level, 0);
   std::vector<std::string> errors;
   auto cfg = sluice::load_config(conf, errors);
   const sluice::PluginConfig* pc = nullptr;

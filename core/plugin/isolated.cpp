@@ -96,6 +96,8 @@ bool PluginHost::start(std::vector<std::string>& errors) {
   static std::uint64_t starts = 0;
   socket_path_ = socket_base_ + "-" + std::to_string(++starts) + ".sock";
   endpoint_ = "ipc://" + socket_path_;
+  // The host logs at the controller's level, in its format (to stderr, which is the controller's log).
+  const std::string level(spdlog::level::to_string_view(spdlog::get_level()).data());
   pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -103,8 +105,8 @@ bool PluginHost::start(std::vector<std::string>& errors) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     dup2(out[1], 1);
-    execl(bin.c_str(), bin.c_str(), "-f", config_file_.c_str(), "-p", point_.c_str(), "-e", endpoint_.c_str(),
-          static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "-f", config_file_.c_str(), "-p", point_.c_str(), "-e", endpoint_.c_str(), "-l",
+          level.c_str(), static_cast<char*>(nullptr));
     std::printf("cannot run %s: %s\n", bin.c_str(), std::strerror(errno));
     std::fflush(stdout);
     _exit(127);

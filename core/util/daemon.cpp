@@ -16,6 +16,14 @@ namespace {
 int ready_fd = -1;
 }
 
+void set_log_style(const std::string& level, int verbose) {
+  auto lvl = spdlog::level::from_str(level);
+  for (int i = 0; i < verbose && lvl > spdlog::level::trace; ++i) lvl = static_cast<spdlog::level::level_enum>(lvl - 1);
+  spdlog::set_level(lvl);
+  spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] %l: %v");
+  spdlog::flush_on(spdlog::level::debug);
+}
+
 bool start_daemon(const char* name, bool foreground, const std::string& logfile, const std::string& level, int verbose,
                   const std::string& pidfile) {
   try {
@@ -26,11 +34,7 @@ bool start_daemon(const char* name, bool foreground, const std::string& logfile,
     std::fprintf(stderr, "%s: error: cannot open log %s: %s\n", name, logfile.c_str(), e.what());
     return false;
   }
-  auto lvl = spdlog::level::from_str(level);
-  for (int i = 0; i < verbose && lvl > spdlog::level::trace; ++i) lvl = static_cast<spdlog::level::level_enum>(lvl - 1);
-  spdlog::set_level(lvl);
-  spdlog::set_pattern("[%Y-%m-%dT%H:%M:%S.%e] %l: %v");
-  spdlog::flush_on(spdlog::level::debug);
+  set_log_style(level, verbose);
   auto write_pid = [&] {
     if (pidfile.empty()) return;
     if (FILE* f = std::fopen(pidfile.c_str(), "w")) {

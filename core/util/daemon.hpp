@@ -4,6 +4,10 @@
 
 namespace sluice {
 
+// The daemons' log style: `level` ("info", "debug", ...), made `verbose` steps more verbose, and
+// the one line format "[2026-11-30T01:02:03.456] info: text" (the plugin host uses it too).
+void set_log_style(const std::string& level, int verbose);
+
 // Sets up spdlog (to `logfile`, or stderr when empty) at `level` (raised by `verbose`), and unless
 // `foreground`, forks into the background; the parent exits once daemon_ready() is called in the
 // child (or with status 1 if the child dies first). Writes the daemon's pid to `pidfile` when

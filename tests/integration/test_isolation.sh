@@ -16,6 +16,10 @@ cluster_up "$conf"
 rm -f "$conf"
 ctld=$(cat "$CLUSTER_DIR/state/sluicectld.pid")
 
+# The host logs into the controller's log, in its format: the host's own "plugin loaded" line.
+expect_match "^\[[0-9-]+T[0-9:.]+\] info: plugin loaded: point=select name=fixture/crashy_select" \
+  "$(grep 'point=select name=fixture/crashy_select' "$CLUSTER_DIR/log/sluicectld.log" | head -1)" \
+  "the plugin host logs in the controller's format"
 id=$(sbatch --parsable -J ok --wrap true)
 wait_for 10 state_is "$id" COMPLETED || fail "a normal job did not run: $(job_state "$id")"
 

@@ -12,9 +12,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/submit.hpp"
-#include "core/zmtp/zmtp.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
+#include "core/zmtp/zmtp.hpp"
 
 extern char** environ;
 

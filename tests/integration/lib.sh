@@ -76,6 +76,13 @@ expect_contains() {  # needle haystack what
 }
 
 # wait_for SECONDS command...: retries the command every 0.1 s until it succeeds.
+# check RC OUTPUT WHAT COMMAND...: the command exits RC and prints exactly OUTPUT (stdout and stderr).
+check() {  # expected_rc expected_output what command...
+  local rc_want=$1 want=$2 what=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  expect_eq "$rc_want|$want" "$rc|$out" "$what"
+}
 wait_for() {
   local limit=$1; shift
   local end=$((SECONDS + limit))

@@ -3,12 +3,6 @@
 source "$(dirname "$0")/lib.sh"
 cluster_up
 
-check() {  # expected_rc expected_output what command...
-  local rc_want=$1 want=$2 what=$3; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  expect_eq "$rc_want|$want" "$rc|$out" "$what"
-}
 check 1 $'sbatch: error: invalid partition specified: nosuch\nsbatch: error: Batch job submission failed: Invalid partition name specified' \
   "unknown partition" sbatch -p nosuch --wrap true
 check 1 $'srun: error: invalid partition specified: nosuch\nsrun: error: Unable to allocate resources: Invalid partition name specified' \

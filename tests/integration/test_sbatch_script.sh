@@ -6,12 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 cluster_up
 
-check() {  # expected_rc expected_output what command...
-  local rc_want=$1 want=$2 what=$3; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  expect_eq "$rc_want|$want" "$rc|$out" "$what"
-}
 # job ID: "PARTITION NAME REASON" of a job, as squeue prints them.
 job() { squeue -h -t all -j "$1" -o "%P %j %r"; }
 

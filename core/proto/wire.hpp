@@ -52,9 +52,10 @@ NLOHMANN_JSON_SERIALIZE_ENUM(PreemptMode, {{PreemptMode::Off, "OFF"},
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Dependency, kind, job)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_limit, nodes, ntasks, cpus_per_task,
-                                                mem_mb, gpus, gpus_per_node, gpu_type, nodelist, exclude, workdir,
-                                                stdout_pattern, stderr_pattern, stdin_path, open_append, script, argv,
-                                                env, depends, hold, requeue, batch, io_endpoint, submit_host, comment)
+                                                mem_mb, gpus, gpus_per_node, gpus_per_task, gpu_type, cpus_per_gpu,
+                                                mem_per_gpu_mb, constraint, nodelist, exclude, workdir, stdout_pattern,
+                                                stderr_pattern, stdin_path, open_append, script, argv, env, depends,
+                                                hold, requeue, batch, io_endpoint, submit_host, comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, gpus)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, group, spec, state, reason, priority,
                                                 submit_time, eligible_time, start_time, end_time, alloc, exit_code,
@@ -62,11 +63,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, gro
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, end_state, reason,
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
                                                 exit_code, term_signal, restarts, launched, stdout_path, stderr_path)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Gpu, index, type)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Node, name, cpus, mem_mb, gpus, partitions, features, responding, drain,
-                                                down_admin, reason, reason_user, reason_time, alloc_cpus, alloc_mem_mb,
-                                                gpu_used, running_jobs, boot_time, agent_start_time, last_seen,
-                                                last_busy, addr, hostname, os, arch, version, cpu_load, free_mem_mb)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Gpu, index, type, name, uuid, pci_bus_id, minor, memory_mb, link_group)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Node, name, cpus, mem_mb, gpus, partitions, features, weight,
+                                                responding, drain, down_admin, reason, reason_user, reason_time,
+                                                alloc_cpus, alloc_mem_mb, gpu_used, running_jobs, boot_time,
+                                                agent_start_time, last_seen, last_busy, addr, hostname, os, arch,
+                                                version, cpu_load, free_mem_mb)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Partition, name, nodes, nodes_expr, is_default, up, max_time,
                                                 default_time, priority_tier, preempt_mode, max_nodes, max_gpus_per_job,
                                                 allow_groups, allow_users)

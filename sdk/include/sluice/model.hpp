@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -73,25 +74,29 @@ inline std::string dependency_string(const std::vector<Dependency>& deps) {  // 
 // What a submission asks for. Filled by the CLI, normalised by the partition plugin.
 struct JobSpec {
   std::string name;
-  std::string partition;            // empty: the partition plugin picks the default
-  Time time_limit = kNoValue;       // seconds
-  std::uint32_t nodes = 1;          // -N
-  std::uint32_t ntasks = 1;         // -n
-  std::uint32_t cpus_per_task = 1;  // -c
-  std::uint64_t mem_mb = 0;         // --mem, per node; 0: none requested
-  std::uint32_t gpus = 0;           // -G / --gpus: total over the job
-  std::uint32_t gpus_per_node = 0;  // --gres=gpu[:type]:N
-  std::string gpu_type;             // empty: any type
-  std::string nodelist;             // -w (hostlist expression)
-  std::string exclude;              // -x
-  std::string workdir;              // -D or the submit directory
-  std::string stdout_pattern;       // -o; empty: slurm-%j.out for batch jobs
-  std::string stderr_pattern;       // -e; empty: same file as stdout
-  std::string stdin_path;           // -i; empty: /dev/null for batch jobs
-  bool open_append = false;         // --open-mode=append
-  std::string script;               // batch script text (sbatch)
-  std::vector<std::string> argv;    // command (srun); for batch: script arguments
-  std::vector<std::string> env;     // "K=V", exported to the job
+  std::string partition;             // empty: the partition plugin picks the default
+  Time time_limit = kNoValue;        // seconds
+  std::uint32_t nodes = 1;           // -N
+  std::uint32_t ntasks = 1;          // -n
+  std::uint32_t cpus_per_task = 1;   // -c
+  std::uint64_t mem_mb = 0;          // --mem, per node; 0: none requested
+  std::uint32_t gpus = 0;            // -G / --gpus: total over the job
+  std::uint32_t gpus_per_node = 0;   // --gres=gpu[:type]:N, --gpus-per-node=[type:]N
+  std::uint32_t gpus_per_task = 0;   // --gpus-per-task=[type:]N
+  std::string gpu_type;              // empty: any type; one type for all of the job's GPUs
+  std::uint32_t cpus_per_gpu = 0;    // --cpus-per-gpu: CPUs per allocated GPU; 0: none requested
+  std::uint64_t mem_per_gpu_mb = 0;  // --mem-per-gpu, MB per allocated GPU; 0: none requested
+  std::string constraint;            // -C/--constraint: node features, "a40", "a40|a10", "gpu&a40"
+  std::string nodelist;              // -w (hostlist expression)
+  std::string exclude;               // -x
+  std::string workdir;               // -D or the submit directory
+  std::string stdout_pattern;        // -o; empty: slurm-%j.out for batch jobs
+  std::string stderr_pattern;        // -e; empty: same file as stdout
+  std::string stdin_path;            // -i; empty: /dev/null for batch jobs
+  bool open_append = false;          // --open-mode=append
+  std::string script;                // batch script text (sbatch)
+  std::vector<std::string> argv;     // command (srun); for batch: script arguments
+  std::vector<std::string> env;      // "K=V", exported to the job
   std::vector<Dependency> depends;
   bool hold = false;
   bool requeue = true;
@@ -127,9 +132,19 @@ struct JobView {
   std::uint32_t restarts = 0;  // times requeued (SLURM_RESTART_COUNT)
 };
 
+// One GPU of a node. `index` is the node-local index jobs are given (CUDA_VISIBLE_DEVICES); the
+// rest is known when the node discovers its GPUs (gpu_detect = "nvml") or the config says it.
 struct Gpu {
+  Gpu() = default;
+  Gpu(std::uint32_t index_, std::string type_) : index(index_), type(std::move(type_)) {}
   std::uint32_t index = 0;
-  std::string type;  // "t4", "a10", ...
+  std::string type;              // "t4", "a10", ...
+  std::string name;              // the device's own name, "Tesla T4"; empty: not discovered
+  std::string uuid;              // "GPU-8f6c..."; empty: unknown
+  std::string pci_bus_id;        // "00000000:3B:00.0"; empty: unknown
+  std::uint32_t minor = 0;       // /dev/nvidia<minor>
+  std::uint64_t memory_mb = 0;   // device memory, MB; 0: unknown
+  std::int32_t link_group = -1;  // GPUs of one group are close (one PCI switch or NVLink island); -1: unknown
 };
 
 enum class NodeBase : std::uint8_t { Idle, Mixed, Allocated };
@@ -140,7 +155,8 @@ struct Node {
   std::uint64_t mem_mb = 0;
   std::vector<Gpu> gpus;
   std::vector<std::string> partitions;
-  std::string features;
+  std::string features;      // comma-separated, as -C/--constraint names them: "gpu,a40"
+  std::uint32_t weight = 1;  // Slurm's Weight: nodes of lower weight are chosen first
   // Live state, kept by the core.
   bool responding = false;  // registered and heartbeating
   bool drain = false;

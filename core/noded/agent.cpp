@@ -91,12 +91,20 @@ Agent::Agent(std::shared_ptr<const Config> cfg, std::string node)
   launch_ = load_launch(*cfg_, errors);
   if (!errors.empty()) throw std::runtime_error(join(errors, "; "));
   spdlog::info("sluiced node={} instance={} controller={} spool={}", name_, instance_, endpoint, spool_);
+  devices_ = DeviceControl::probe(name_, instance_);
+  if (devices_.mode() == DeviceControl::Mode::Off)
+    spdlog::warn("{}", devices_.describe());
+  else
+    spdlog::info("{}", devices_.describe());
 }
 
 Agent::~Agent() {
   // Jobs die with their agent (PR_SET_PDEATHSIG); make it explicit on an orderly stop.
-  for (auto& [id, t] : tasks_)
+  for (auto& [id, t] : tasks_) {
     if (!t.exited) ::kill(-t.pid, SIGKILL);
+    devices_.release(id, t.cgroup_procs);
+  }
+  devices_.close();
 }
 
 void Agent::send(const std::string& type, Json body) {
@@ -221,12 +229,19 @@ void Agent::launch(const Job& job, Time kill_wait) {
     return;
   }
   seen_.insert(job.id);
-  const StepContext ctx{name_, cfg_->cluster_name, spool_, cfg_->node(name_),
-                        launch_ ? dynamic_cast<LaunchPolicy*>(launch_->object.get()) : nullptr};
+  const StepContext ctx{name_,
+                        cfg_->cluster_name,
+                        spool_,
+                        cfg_->node(name_),
+                        launch_ ? dynamic_cast<LaunchPolicy*>(launch_->object.get()) : nullptr,
+                        &devices_};
   const PreparedStep step = prepare_step(job, ctx);
   const SpawnedStep spawned = step.refused.empty() ? spawn_step(job, step) : SpawnedStep{};
+  if (!step.isolation_error.empty())
+    spdlog::warn("job={} runs without GPU device isolation: {}", job.id, step.isolation_error);
 
   Task t;
+  t.cgroup_procs = step.cgroup_procs;
   t.job = job;
   t.job.stdout_path = step.stdout_path;
   t.job.stderr_path = step.stderr_path;
@@ -367,6 +382,7 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
     t.io->send(zmq::buffer(to_body(end).dump()), zmq::send_flags::dontwait);
   }
   if (t.job.spec.batch) ::unlink((spool_ + "/job" + std::to_string(id) + ".sh").c_str());
+  devices_.release(id, t.cgroup_procs);
   unacked_[id] = end;
   send(std::string(JobEnded::kType), to_body(end));
   spdlog::debug("job={} ended exit={} signal={} timed_out={}", id, code, sig, t.timed_out);
@@ -391,6 +407,7 @@ void Agent::timers() {
       task.kill_at = 0;
     }
   }
+  devices_.tidy();
   if (!registered_ && t - last_register_ >= 2) register_now();
   if (registered_ && t - last_heartbeat_ >= heartbeat_) {
     double load = 0;

@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "core/config/config.hpp"
+#include "core/noded/devices.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/proto/auth.hpp"
 #include "core/proto/messages.hpp"
@@ -37,6 +38,7 @@ class Agent {
     int out_fd = -1, err_fd = -1;       // srun: pipes from the job
     std::unique_ptr<zmq::socket_t> io;  // srun: PUSH to the waiting srun
     std::string stderr_file;            // batch: where notices go
+    int cgroup_procs = -1;              // the step's cgroup (device isolation); -1: none
   };
 
   void send(const std::string& type, Json body);
@@ -54,6 +56,7 @@ class Agent {
 
   std::shared_ptr<const Config> cfg_;
   std::unique_ptr<LoadedPlugin> launch_;  // optional node-side launch plugin
+  DeviceControl devices_;                 // GPU device isolation of job steps
   std::string name_;
   std::string instance_;
   std::string spool_;

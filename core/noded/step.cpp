@@ -49,6 +49,7 @@ struct ChildPlan {
   char** argv = nullptr;
   char** envp = nullptr;
   int out_pipe = -1, err_pipe = -1, status_pipe = -1;
+  int cgroup_procs = -1;  // joined by writing "0" (this process) before anything else
 };
 
 [[noreturn]] void exec_child(const ChildPlan& p) {
@@ -58,6 +59,7 @@ struct ChildPlan {
     (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
     _exit(127);
   };
+  if (p.cgroup_procs >= 0 && ::write(p.cgroup_procs, "0", 1) != 1) fail("joining the job's cgroup");
   setsid();
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   sigset_t none;
@@ -146,6 +148,17 @@ void apply_launch_plugin(const Job& j, const StepContext& ctx, PreparedStep& s) 
   }
 }
 
+// The step's GPU binding; with device isolation, also its cgroup. When the cgroup cannot be
+// made, the step runs unisolated (and the binding says so: CUDA numbers all of the node's GPUs).
+GpuBinding bind_devices(const Job& j, const StepContext& ctx, PreparedStep& s) {
+  const NodeAlloc& a = j.alloc.front();
+  const bool isolate = ctx.devices && ctx.devices->mode() != DeviceControl::Mode::Off;
+  GpuBinding b = gpu_binding(a, ctx.node_config, isolate);
+  if (!isolate) return b;
+  s.cgroup_procs = ctx.devices->prepare(j.id, b.denied_minors, s.isolation_error);
+  return s.cgroup_procs >= 0 ? b : gpu_binding(a, ctx.node_config, false);
+}
+
 }  // namespace
 
 std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes) {
@@ -158,7 +171,8 @@ std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes) {
   return group(base + 1, extra) + "," + group(base, n - extra);
 }
 
-std::vector<std::string> step_environment(const Job& j, const std::string& nodelist, const StepContext& ctx) {
+std::vector<std::string> step_environment(const Job& j, const std::string& nodelist, const StepContext& ctx,
+                                          const GpuBinding& gpus) {
   std::vector<std::string> env;
   for (const auto& kv : j.spec.env)
     if (!starts_with(kv, "SLURM_") && !starts_with(kv, "CUDA_VISIBLE_DEVICES=")) env.push_back(kv);
@@ -199,15 +213,8 @@ std::vector<std::string> step_environment(const Job& j, const std::string& nodel
     set("SLURM_STEP_NUM_NODES", std::to_string(j.alloc.size()));
     set("SLURM_STEP_NUM_TASKS", std::to_string(j.spec.ntasks));
   }
-  if (!a.gpus.empty()) {
-    std::vector<std::string> idx;
-    for (auto g : a.gpus) idx.push_back(std::to_string(g));
-    const std::string list = join(idx, ",");
-    set("CUDA_VISIBLE_DEVICES", list);
-    set("GPU_DEVICE_ORDINAL", list);
-    set("SLURM_GPUS_ON_NODE", std::to_string(a.gpus.size()));
-    set(j.spec.batch ? "SLURM_JOB_GPUS" : "SLURM_STEP_GPUS", list);
-  }
+  const bool node_has_gpus = ctx.node_config && !ctx.node_config->gpus.empty();
+  append_gpu_environment(j.spec, j.spec.batch, gpus, node_has_gpus || !a.gpus.empty(), env);
   return env;
 }
 
@@ -232,7 +239,7 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
     s.program = j.spec.argv.front();
     s.argv = j.spec.argv;
   }
-  s.env = step_environment(j, nodelist, ctx);
+  s.env = step_environment(j, nodelist, ctx, bind_devices(j, ctx, s));
   if (ctx.launch) apply_launch_plugin(j, ctx, s);
   return s;
 }
@@ -278,6 +285,7 @@ SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
   plan.out_pipe = out_pipe[1];
   plan.err_pipe = err_pipe[1];
   plan.status_pipe = status_pipe[1];
+  plan.cgroup_procs = s.cgroup_procs;
   out.pid = vfork();
   if (out.pid == 0) exec_child(plan);
   const int fork_errno = errno;

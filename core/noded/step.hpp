@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/model/job.hpp"
+#include "core/noded/binding.hpp"
+#include "core/noded/devices.hpp"
 
 namespace sluice {
 
@@ -21,7 +23,8 @@ struct StepContext {
   std::string cluster_name;  // SLURM_CLUSTER_NAME
   std::string spool;         // where batch scripts are written
   const Node* node_config = nullptr;
-  LaunchPolicy* launch = nullptr;  // the node-side launch plugin, if any
+  LaunchPolicy* launch = nullptr;    // the node-side launch plugin, if any
+  DeviceControl* devices = nullptr;  // GPU device isolation; nullptr or Mode::Off: none
 };
 
 struct PreparedStep {
@@ -35,16 +38,20 @@ struct PreparedStep {
   bool switch_user = false;              // the agent runs as root and the job is not root's
   std::vector<gid_t> groups;             // the user's groups (when switching)
   std::string refused;                   // non-empty: the launch plugin refused the step (why)
+  int cgroup_procs = -1;                 // the step's cgroup (DeviceControl::prepare); -1: none
+  std::string isolation_error;           // why the step runs without device isolation, if it does
 };
 
 // The step for `job` (its first allocation part is this node's). Writes the batch script into the
-// spool directory (mode 0700, owned by the job's user).
+// spool directory (mode 0700, owned by the job's user) and, with device isolation, makes the
+// step's cgroup (the caller releases it through ctx.devices when the step ends).
 PreparedStep prepare_step(const Job& job, const StepContext& ctx);
 
 // The environment a job sees: its exported variables without SLURM_*/CUDA_VISIBLE_DEVICES, then
 // Slurm's SLURM_* set (sbatch/srun man pages, OUTPUT ENVIRONMENT VARIABLES) and the GPU binding
-// (CUDA_VISIBLE_DEVICES = the allocated GPU indices on this node).
-std::vector<std::string> step_environment(const Job& job, const std::string& nodelist, const StepContext& ctx);
+// (append_gpu_environment in binding.hpp).
+std::vector<std::string> step_environment(const Job& job, const std::string& nodelist, const StepContext& ctx,
+                                          const GpuBinding& gpus);
 
 // Slurm's form of the task split the select plugin makes (remainder on the first nodes):
 // 3 tasks on 2 nodes -> "2,1"; 4 on 2 -> "2(x2)" (SLURM_TASKS_PER_NODE).

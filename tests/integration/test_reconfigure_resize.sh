@@ -8,7 +8,7 @@ conf=$CLUSTER_CONF
 cp "$conf" "$conf.good"
 gpus_of() { cat "$WORK/$1.gpus" 2>/dev/null; }
 gpu_job() {  # name [cpus]
-  sbatch --parsable -J "$1" -w n1 -c "${2:-1}" --gres=gpu:t4:1 -o /dev/null --wrap "echo \$CUDA_VISIBLE_DEVICES > $WORK/$1.gpus; sleep 60"
+  sbatch --parsable -J "$1" -w n1 -c "${2:-1}" --gres=gpu:t4:1 -o /dev/null --wrap "echo \$SLURM_JOB_GPUS > $WORK/$1.gpus; sleep 60"
 }
 
 a=$(gpu_job a); wait_for 10 test -s "$WORK/a.gpus" || fail "job a did not start"

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "core/util/hostlist.hpp"
@@ -32,6 +33,9 @@ enum LongOnly {
   kUsage,
   kGpusPerNode,
   kMemPerCpu,
+  kGpusPerTask,
+  kCpusPerGpu,
+  kMemPerGpu,
 };
 
 const option kOptions[] = {
@@ -46,6 +50,10 @@ const option kOptions[] = {
     {"gpus", required_argument, nullptr, 'G'},
     {"gres", required_argument, nullptr, kGres},
     {"gpus-per-node", required_argument, nullptr, kGpusPerNode},
+    {"gpus-per-task", required_argument, nullptr, kGpusPerTask},
+    {"cpus-per-gpu", required_argument, nullptr, kCpusPerGpu},
+    {"mem-per-gpu", required_argument, nullptr, kMemPerGpu},
+    {"constraint", required_argument, nullptr, 'C'},
     {"nodelist", required_argument, nullptr, 'w'},
     {"exclude", required_argument, nullptr, 'x'},
     {"chdir", required_argument, nullptr, 'D'},
@@ -145,17 +153,23 @@ void print_usage(const char* prog) {
   std::printf(
       "\nParallel run options:\n"
       "  -c, --cpus-per-task=ncpus   number of cpus required per task\n"
+      "  -C, --constraint=list       specify a list of constraints (node features: a40, a40|a10, gpu&a40)\n"
+      "      --cpus-per-gpu=n        number of CPUs required per allocated GPU\n"
       "  -d, --dependency=type:jobid[:time] defer job until condition on jobid is satisfied\n"
       "  -D, --chdir=path            change working directory\n"
       "  -e, --error=err             file for batch script's standard error\n"
       "      --export[=names]        specify environment variables to export\n"
       "  -G, --gpus=n                count of GPUs required for the job\n"
+      "      --gpus-per-node=[type:]n  number of GPUs required per allocated node\n"
+      "      --gpus-per-task=[type:]n  number of GPUs required per spawned task\n"
       "      --gres=list             required generic resources (gpu[:type]:count)\n"
       "  -H, --hold                  submit job in held state\n"
       "  -i, --input=in              file for batch script's standard input\n"
       "  -J, --job-name=jobname      name of job\n"
       "  -l, --label                 prepend task number to lines of stdout/err (srun)\n"
       "      --mem=MB                minimum amount of real memory\n"
+      "      --mem-per-cpu=MB        maximum amount of real memory per allocated cpu\n"
+      "      --mem-per-gpu=MB        real memory required per allocated GPU\n"
       "  -N, --nodes=N               number of nodes on which to run\n"
       "  -n, --ntasks=ntasks         number of tasks to run\n"
       "  -o, --output=out            file for batch script's standard output\n"
@@ -166,6 +180,24 @@ void print_usage(const char* prog) {
       "  -w, --nodelist=hosts...     request a specific list of hosts\n"
       "      --wrap[=command string] wrap command string in a sh script and submit (sbatch)\n"
       "  -x, --exclude=hosts...      exclude a specific list of hosts\n");
+}
+
+// One GPU type for the whole job: the type of whichever of -G, --gpus-per-node/--gres and
+// --gpus-per-task asks for GPUs (a form asking for 0 GPUs does not count).
+bool settle_gpu_type(const char* prog, SubmitOptions& o) {
+  const std::uint32_t counts[3] = {o.spec.gpus, o.spec.gpus_per_node, o.spec.gpus_per_task};
+  std::string type;
+  for (int i = 0; i < 3; ++i) {
+    const std::string& t = o.gpu_types[static_cast<std::size_t>(i)];
+    if (counts[i] == 0 || t.empty()) continue;
+    if (!type.empty() && t != type) {
+      error(prog, "Invalid generic resource (gres) specification: one GPU type per job (" + type + " and " + t + ")");
+      return false;
+    }
+    type = t;
+  }
+  o.spec.gpu_type = type;
+  return true;
 }
 
 }  // namespace
@@ -183,7 +215,8 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
     error(prog, msg);
     return false;
   };
-  while ((c = getopt_long(argc, argv.data(), "+J:p:t:N:n:c:G:w:x:D:o:e:i:d:HlQvV", kOptions, nullptr)) != -1) {
+  std::set<int> mem_forms;  // given in this source (the command line, the environment, the script)
+  while ((c = getopt_long(argc, argv.data(), "+J:p:t:N:n:c:C:G:w:x:D:o:e:i:d:HlQvV", kOptions, nullptr)) != -1) {
     const std::string arg = optarg ? optarg : "";
     switch (c) {
       case 'J': o.spec.name = arg, o.name_set = true; break;
@@ -213,25 +246,30 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
         o.spec.cpus_per_task = *v;
         break;
       }
-      case kMem: {
+      case kMem:  // --mem, --mem-per-cpu and --mem-per-gpu: one of them, the last one given
+      case kMemPerCpu:
+      case kMemPerGpu: {
         auto v = parse_mem_mb(arg);
         if (!v) return bad("invalid memory constraint " + arg);
-        o.spec.mem_mb = *v;
-        o.mem_per_cpu_mb.reset();
-        break;
-      }
-      case kMemPerCpu: {
-        auto v = parse_mem_mb(arg);
-        if (!v) return bad("invalid memory constraint " + arg);
-        o.mem_per_cpu_mb = *v;
+        mem_forms.insert(c);
+        o.spec.mem_mb = c == kMem ? *v : 0;
+        o.spec.mem_per_gpu_mb = c == kMemPerGpu ? *v : 0;
+        if (c == kMemPerCpu)
+          o.mem_per_cpu_mb = *v;
+        else
+          o.mem_per_cpu_mb.reset();
         break;
       }
       case 'G':  // "-G 2" or "-G t4:2"
-        if (!parse_gpu_count(arg, o.spec.gpus, o.spec.gpu_type))
+        if (!parse_gpu_count(arg, o.spec.gpus, o.gpu_types[0]))
           return bad("Invalid generic resource (gres) specification");
         break;
       case kGpusPerNode:
-        if (!parse_gpu_count(arg, o.spec.gpus_per_node, o.spec.gpu_type))
+        if (!parse_gpu_count(arg, o.spec.gpus_per_node, o.gpu_types[1]))
+          return bad("Invalid generic resource (gres) specification");
+        break;
+      case kGpusPerTask:
+        if (!parse_gpu_count(arg, o.spec.gpus_per_task, o.gpu_types[2]))
           return bad("Invalid generic resource (gres) specification");
         break;
       case kGres: {
@@ -239,9 +277,20 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
         auto g = parse_gres(arg, &err);
         if (!g) return bad(err);
         o.spec.gpus_per_node = g->count;
-        o.spec.gpu_type = g->type;
+        o.gpu_types[1] = g->type;
         break;
       }
+      case kCpusPerGpu: {
+        auto v = parse_int_option(prog, "--cpus-per-gpu", arg, true);
+        if (!v) return false;
+        o.spec.cpus_per_gpu = *v;
+        break;
+      }
+      case 'C':
+        if (arg.empty() || arg.find_first_of(" \t\n") != std::string::npos)
+          return bad("Invalid feature specification: " + arg);
+        o.spec.constraint = arg;
+        break;
       case 'w': {
         auto l = expand_list(arg);
         if (!l) return bad("Invalid node name specified: " + arg);
@@ -286,7 +335,8 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
     }
   }
   for (int i = optind; i < argc; ++i) o.positional.push_back(copy[static_cast<size_t>(i)]);
-  return true;
+  if (mem_forms.size() > 1) return bad("--mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.");
+  return settle_gpu_type(prog, o);
 }
 
 void finish_spec(SubmitOptions& o, char** envp) {

@@ -1,5 +1,6 @@
 // Options shared by sbatch and srun: parsed into a JobSpec the way Slurm parses them.
 #pragma once
+#include <array>
 #include <optional>
 #include <sluice/model.hpp>
 #include <string>
@@ -18,6 +19,7 @@ struct SubmitOptions {
   std::string wrap;    // sbatch --wrap
   bool name_set = false;
   std::optional<std::uint64_t> mem_per_cpu_mb;  // --mem-per-cpu; times -c once all options are in
+  std::array<std::string, 3> gpu_types;         // the type -G, --gpus-per-node/--gres, --gpus-per-task named
   std::vector<std::string> positional;          // script and its args / command and its args
 };
 

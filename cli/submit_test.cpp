@@ -64,6 +64,21 @@ INSTANTIATE_TEST_SUITE_P(
         {"GpusPerNodePastInt",
          {"--gpus-per-node", "t4:99999999999"},
          "sbatch: error: Invalid generic resource (gres) specification\n"},
+        {"GpusPerTaskBad",
+         {"--gpus-per-task", "x:y"},
+         "sbatch: error: Invalid generic resource (gres) specification\n"},
+        {"TwoGpuTypes",
+         {"-G", "t4:1", "--gres=gpu:a10:1"},
+         "sbatch: error: Invalid generic resource (gres) specification: one GPU type per job (t4 and a10)\n"},
+        {"CpusPerGpuZero", {"--cpus-per-gpu=0"}, "sbatch: error: Invalid numeric value \"0\" for --cpus-per-gpu.\n"},
+        {"MemPerGpuBad", {"--mem-per-gpu=lots"}, "sbatch: error: invalid memory constraint lots\n"},
+        {"MemAndMemPerGpu",
+         {"--mem=1G", "--mem-per-gpu=2G"},
+         "sbatch: error: --mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.\n"},
+        {"MemPerCpuAndMemPerGpu",
+         {"--mem-per-cpu=1G", "--mem-per-gpu=2G"},
+         "sbatch: error: --mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.\n"},
+        {"ConstraintEmpty", {"--constraint="}, "sbatch: error: Invalid feature specification: \n"},
     }),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -75,6 +90,38 @@ TEST(SubmitOptions, NumbersWithinRange) {
   EXPECT_EQ(p.o.spec.nodes, 3u);
   EXPECT_EQ(p.o.spec.gpus, 2u);
   EXPECT_EQ(p.o.spec.gpus_per_node, 1u);
+  EXPECT_EQ(p.o.spec.gpu_type, "t4");
+}
+
+// Every GPU request form of sbatch/srun, as the sbatch man page reads them.
+TEST(SubmitOptions, GpuRequestForms) {
+  const Parsed p = parse(
+      {"--gpus-per-task=a40:2", "--cpus-per-gpu", "6", "--mem-per-gpu=16G", "-C", "gpu&a40", "--gpus-per-node=2"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.gpus_per_task, 2u);
+  EXPECT_EQ(p.o.spec.gpus_per_node, 2u);
+  EXPECT_EQ(p.o.spec.gpu_type, "a40");  // an untyped form takes the typed one's type
+  EXPECT_EQ(p.o.spec.cpus_per_gpu, 6u);
+  EXPECT_EQ(p.o.spec.mem_per_gpu_mb, 16384u);
+  EXPECT_EQ(p.o.spec.mem_mb, 0u);
+  EXPECT_EQ(p.o.spec.constraint, "gpu&a40");
+}
+
+TEST(SubmitOptions, MemoryFormOfALaterSourceReplacesAnEarlierOne) {
+  Parsed p = parse({"--mem-per-gpu=8G"});  // the script
+  ASSERT_TRUE(p.ok);
+  p = parse({"--mem=2G"}, p.o);  // the command line
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.mem_mb, 2048u);
+  EXPECT_EQ(p.o.spec.mem_per_gpu_mb, 0u);
+}
+
+TEST(SubmitOptions, GpuTypeOfALaterSourceReplacesTheSameForm) {
+  Parsed p = parse({"--gres=gpu:a40:1"});
+  ASSERT_TRUE(p.ok);
+  p = parse({"--gres=gpu:t4:2"}, p.o);
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.gpus_per_node, 2u);
   EXPECT_EQ(p.o.spec.gpu_type, "t4");
 }
 

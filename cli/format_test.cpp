@@ -7,6 +7,12 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "cli/describe.hpp"
+#include "cli/sacct.hpp"
+#include "cli/scontrol.hpp"
+#include "cli/sinfo.hpp"
+#include "cli/squeue.hpp"
+
 namespace sluice::cli {
 namespace {
 

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
-#include "core/proto/client.hpp"
+#include "cli/rpc.hpp"
 
 namespace sluice::cli {
 
@@ -174,12 +174,12 @@ int up(const std::string& conf, const fs::path& dir, bool munge) {
     for (const auto& e : lerr) std::fprintf(stderr, "%s\n", e.c_str());
     return 1;
   }
-  Client client(*lcfg);
+  Rpc rpc(lcfg, "sluice local");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
     std::size_t up = 0;
     try {
-      Json r = client.call("nodes");
+      Json r = rpc.call("nodes");
       for (const auto& n : r["nodes"]) up += n.value("responding", false) ? 1 : 0;
     } catch (const RpcError&) {
     }

@@ -1,4 +1,6 @@
 // sacct [options]: accounting records of jobs, finished or not, as Slurm 22.05 prints them.
+#include "cli/sacct.hpp"
+
 #include <getopt.h>
 #include <unistd.h>
 
@@ -6,12 +8,128 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "cli/commands.hpp"
+#include "cli/describe.hpp"
 #include "cli/format.hpp"
+#include "cli/rpc.hpp"
+#include "core/slurm/timefmt.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice::cli {
+
+// ---- Printing ------------------------------------------------------------------------------------
+
+namespace {
+
+struct AcctSpec {
+  const char* name;
+  int width;
+};
+constexpr AcctSpec kAcctFields[] = {
+    {"Account", 10},   {"AllocCPUS", 10},  {"AllocNodes", 10}, {"Comment", 14},   {"DerivedExitCode", 15},
+    {"Elapsed", 10},   {"ElapsedRaw", 10}, {"Eligible", 19},   {"End", 19},       {"ExitCode", 8},
+    {"GID", 6},        {"Group", 9},       {"JobID", -12},     {"JobIDRaw", -12}, {"JobName", 10},
+    {"NCPUS", 10},     {"NNodes", 8},      {"NodeList", 15},   {"NTasks", 8},     {"Priority", 10},
+    {"Partition", 10}, {"QOS", 10},        {"Reason", 22},     {"ReqCPUS", 8},    {"ReqMem", 10},
+    {"ReqNodes", 8},   {"Restarts", 8},    {"Start", 19},      {"State", 10},     {"Submit", 19},
+    {"Timelimit", 10}, {"User", 9},        {"UID", 6},         {"WorkDir", 20},
+};
+
+std::string acct_value(const Job& j, const std::string& name, Time now) {
+  const Time limit = j.spec.time_limit;
+  if (name == "Account" || name == "QOS") return "";
+  if (name == "AllocCPUS" || name == "NCPUS") return std::to_string(j.alloc.empty() ? 0 : job_cpus(j));
+  if (name == "AllocNodes") return std::to_string(j.alloc.size());
+  if (name == "Comment") return j.spec.comment;
+  if (name == "DerivedExitCode" || name == "ExitCode") return str_printf("%d:%d", j.exit_code, j.term_signal);
+  if (name == "Elapsed") return format_hms(job_time_used(j, now));
+  if (name == "ElapsedRaw") return std::to_string(job_time_used(j, now));
+  if (name == "Eligible") return format_iso(j.eligible_time);
+  if (name == "End") return format_iso(j.end_time);
+  if (name == "GID") return std::to_string(j.gid);
+  if (name == "Group") return group_of(j);
+  if (name == "JobID" || name == "JobIDRaw") return std::to_string(j.id);
+  if (name == "JobName") return j.spec.name;
+  if (name == "NNodes") return std::to_string(job_node_count(j));
+  if (name == "NodeList") return j.alloc.empty() ? "None assigned" : job_nodelist(j);
+  if (name == "NTasks") return std::to_string(j.spec.ntasks);
+  if (name == "Priority") return std::to_string(j.priority);
+  if (name == "Partition") return j.spec.partition;
+  if (name == "Reason") return j.reason.empty() ? "None" : j.reason;
+  if (name == "ReqCPUS") return std::to_string(j.spec.ntasks * j.spec.cpus_per_task);
+  if (name == "ReqMem") return mem_or_zero(j.spec.mem_mb);
+  if (name == "ReqNodes") return std::to_string(j.spec.nodes);
+  if (name == "Restarts") return std::to_string(j.restarts);
+  if (name == "Start") return format_iso(j.start_time);
+  if (name == "State") return state_name(j.state);
+  if (name == "Submit") return format_iso(j.submit_time);
+  if (name == "Timelimit") return limit == kNoValue ? "Partition_Limit" : format_hms(limit);
+  if (name == "User") return user_of(j);
+  if (name == "UID") return std::to_string(j.uid);
+  if (name == "WorkDir") return j.spec.workdir;
+  return "";
+}
+
+// print_fields_str: "value|" when parsable, else padded to the width with '+' marking a cut.
+std::string acct_cell(std::string v, int width, Parsable p, bool last) {
+  if (p == Parsable::NoEnding && last) return v;
+  if (p != Parsable::No) return v + "|";
+  const std::size_t w = static_cast<std::size_t>(std::abs(width));
+  if (v.size() > w) v = v.substr(0, w - 1) + "+";
+  return pad(v, static_cast<int>(w), width > 0) + " ";
+}
+
+}  // namespace
+
+std::optional<std::vector<AcctField>> parse_acct_fields(std::string_view spec, std::string* bad) {
+  std::vector<AcctField> out;
+  for (const std::string& item : split(spec, ',')) {
+    const std::size_t pct = item.find('%');
+    const std::string name = to_lower(item.substr(0, pct));
+    const auto it = std::ranges::find_if(kAcctFields, [&](const AcctSpec& s) {
+      return !name.empty() && to_lower(s.name).compare(0, name.size(), name) == 0;
+    });
+    if (it == std::end(kAcctFields)) {
+      *bad = item;
+      return std::nullopt;
+    }
+    AcctField f{it->name, it->width};
+    if (pct != std::string::npos) {
+      const long w = std::strtol(item.c_str() + pct + 1, nullptr, 10);  // "%-20": left-justified
+      if (w) f.width = static_cast<int>(std::clamp<long>(w, -kMaxFieldWidth, kMaxFieldWidth));
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string sacct_header(const std::vector<AcctField>& fields, Parsable p) {
+  std::string out, dashes;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const AcctField& f = fields[i];
+    if (p == Parsable::NoEnding && i + 1 == fields.size())
+      out += f.name;
+    else if (p != Parsable::No)
+      out += f.name + "|";
+    else
+      out += pad(f.name, std::abs(f.width), f.width > 0) + " ";
+    dashes += std::string(static_cast<std::size_t>(std::abs(f.width)), '-') + " ";
+  }
+  return out + "\n" + (p == Parsable::No ? dashes + "\n" : "");
+}
+
+std::string sacct_line(const Job& j, const std::vector<AcctField>& fields, Parsable p, Time now) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    out += acct_cell(acct_value(j, fields[i].name, now), fields[i].width, p, i + 1 == fields.size());
+  return out + "\n";
+}
+
+// ---- The command ---------------------------------------------------------------------------------
 namespace {
 
 constexpr const char* kProg = "sacct";
@@ -195,9 +313,8 @@ int sacct(int argc, char** argv) {
   if (!since && ids.empty() && states.empty()) since = parse_start("today");
   if (!no_header) std::fputs(sacct_header(*fields, parsable).c_str(), stdout);
 
-  auto cfg = load_cli_config(kProg);
-  if (!cfg) return 1;
-  Client client(*cfg);
+  auto rpc = Rpc::open(kProg);
+  if (!rpc) return kExitError;
   // One query per user named; without names: the given jobs, everybody's (-a, or root), or the caller's.
   std::vector<Json> queries;
   if (!ids.empty())
@@ -212,7 +329,7 @@ int sacct(int argc, char** argv) {
   Time now = std::time(nullptr);
   for (auto& q : queries) {
     if (since) q["since"] = *since;
-    const auto reply = call(client, kProg, "acct", q);
+    const auto reply = rpc->call_or_error("acct", q);
     if (!reply) return 1;
     for (auto& j : reply->at("jobs").get<std::vector<Job>>()) jobs.push_back(std::move(j));
     now = reply->value("now", now);

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/rpc.hpp"
 #include "cli/submit.hpp"
+#include "core/slurm/directives.hpp"
 #include "core/util/text.hpp"
 
 extern char** environ;
@@ -139,12 +141,11 @@ int sbatch(int argc, char** argv) {
   finish_spec(o, environ);
   if (!check_utf8(kProg, o)) return 1;
 
-  auto cfg = load_cli_config(kProg);
-  if (!cfg) return 1;
-  Client client(*cfg);
+  auto rpc = Rpc::open(kProg);
+  if (!rpc) return kExitError;
   Json reply;
   try {
-    reply = client.call("submit", {{"spec", o.spec}});
+    reply = rpc->call(Submit{o.spec});
   } catch (const RpcError& e) {
     print_submit_error(kProg, "Batch job submission failed: ", e.what(), o.spec.partition);
     return 1;

@@ -7,7 +7,8 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
-#include "cli/users.hpp"
+#include "cli/rpc.hpp"
+#include "core/users/users.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice::cli {
@@ -96,11 +97,10 @@ int scancel(int argc, char** argv) {
   if (body.contains("states"))
     for (const auto& s : body["states"])
       if (!valid_utf8(s.get_ref<const std::string&>())) return 0;
-  auto cfg = load_cli_config(prog);
-  if (!cfg) return 1;
-  Client client(*cfg);
+  auto rpc = Rpc::open(prog);
+  if (!rpc) return kExitError;
   body["ids"] = ids;
-  auto r = call(client, prog, "cancel", body);
+  auto r = rpc->call_or_error(Cancel::kType, body);
   if (!r) return 1;
   int rc = 0;
   for (const auto& res : (*r)["results"]) {

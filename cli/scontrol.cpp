@@ -1,6 +1,8 @@
 // scontrol [options] [command ...]: show jobs, nodes and partitions, update nodes, hold and release
 // jobs, reconfigure and ping the controller, with Slurm 22.05's wording. Without a command it reads
 // commands from standard input.
+#include "cli/scontrol.hpp"
+
 #include <getopt.h>
 #include <unistd.h>
 
@@ -13,11 +15,13 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/describe.hpp"
 #include "cli/format.hpp"
+#include "cli/rpc.hpp"
 #include "cli/show_config.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/slurm/timefmt.hpp"
 #include "core/util/text.hpp"
-#include "core/util/timefmt.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -76,8 +80,8 @@ std::string controller_host(const Config& cfg) {
 
 class Scontrol {
  public:
-  Scontrol(const Config& cfg, bool details, bool one_liner)
-      : cfg_(cfg), client_(cfg), details_(details), one_liner_(one_liner) {}
+  Scontrol(Rpc& rpc, bool details, bool one_liner)
+      : cfg_(rpc.config()), rpc_(rpc), details_(details), one_liner_(one_liner) {}
 
   // Runs one command; false when it asks to leave (exit, quit).
   bool run(const std::vector<std::string>& argv);
@@ -101,7 +105,7 @@ class Scontrol {
   void print_ping(bool up);
 
   const Config& cfg_;
-  Client client_;
+  Rpc& rpc_;
   bool details_, one_liner_;
   int exit_code_ = 0;
 };
@@ -198,7 +202,7 @@ void Scontrol::show_jobs(const std::string& id) {
     if (!n || *n == 0) return fail("slurm_load_jobs error: Invalid job id specified");
     body["ids"] = {*n};
   }
-  const auto jobs_reply = perror_call(client_, "jobs", body, "slurm_load_jobs error");
+  const auto jobs_reply = rpc_.call_or_perror("jobs", body, "slurm_load_jobs error");
   if (!jobs_reply) {
     exit_code_ = 1;
     return;
@@ -209,7 +213,7 @@ void Scontrol::show_jobs(const std::string& id) {
     std::printf("No jobs in the system\n");
     return;
   }
-  const auto nodes_reply = perror_call(client_, "nodes", Json::object(), "slurm_load_partitions error");
+  const auto nodes_reply = rpc_.call_or_perror("nodes", Json::object(), "slurm_load_partitions error");
   if (!nodes_reply) {
     exit_code_ = 1;
     return;
@@ -224,7 +228,7 @@ void Scontrol::show_jobs(const std::string& id) {
 }
 
 void Scontrol::show_nodes(const std::string& names) {
-  const auto reply = perror_call(client_, "nodes", Json::object(), "slurm_load_node error");
+  const auto reply = rpc_.call_or_perror("nodes", Json::object(), "slurm_load_node error");
   if (!reply) {
     exit_code_ = 1;
     return;
@@ -251,7 +255,7 @@ void Scontrol::show_nodes(const std::string& names) {
 }
 
 void Scontrol::show_partitions(const std::string& name) {
-  const auto reply = perror_call(client_, "nodes", Json::object(), "slurm_load_partitions error");
+  const auto reply = rpc_.call_or_perror("nodes", Json::object(), "slurm_load_partitions error");
   if (!reply) {
     exit_code_ = 1;
     return;
@@ -272,7 +276,7 @@ void Scontrol::show_partitions(const std::string& name) {
 void Scontrol::show_config() {
   std::optional<Json> reply;
   try {
-    reply = client_.call("ping");
+    reply = rpc_.call("ping");
   } catch (const RpcError&) {
   }
   std::string out = "Configuration data as of " + format_iso(std::time(nullptr)) + "\n";
@@ -329,8 +333,8 @@ void Scontrol::update(const std::vector<std::string>& argv) {
   if ((state == "DOWN" || state == "DRAIN" || state == "FAIL") && reason.empty())
     return fail("You must specify a reason when DOWNING or DRAINING a node. Request denied");
   if (changes == 0) return fail("No changes specified");
-  Json body = {{"names", names}, {"state", state}, {"reason", reason}};
-  if (!perror_call(client_, "update_node", body, "slurm_update error")) exit_code_ = 1;
+  const UpdateNode body{.names = names, .state = state, .reason = reason};
+  if (!rpc_.call_or_perror(UpdateNode::kType, to_body(body), "slurm_update error")) exit_code_ = 1;
 }
 
 void Scontrol::hold(const std::string& op, const std::string& arg) {
@@ -349,7 +353,7 @@ void Scontrol::hold(const std::string& op, const std::string& arg) {
   const std::string type = keyword(op, "release", 3) ? "release" : "hold";
   std::string last_error;
   try {
-    const Json reply = client_.call(type, {{"ids", ids}});
+    const Json reply = rpc_.call(type, to_body(JobIds{ids}));
     for (const auto& r : reply.at("results")) {
       if (!r.contains("error")) continue;
       last_error = r.at("error").get<std::string>();
@@ -365,7 +369,7 @@ void Scontrol::hold(const std::string& op, const std::string& arg) {
 // Slurm prints nothing on success; Sluice says what the controller loaded, one line per point.
 void Scontrol::reconfigure() {
   try {
-    const Json r = client_.call("reconfigure");
+    const Json r = rpc_.call("reconfigure");
     std::printf("reconfigured from %s\n", r.value("config", std::string("?")).c_str());
     if (auto p = r.find("plugins"); p != r.end() && p->is_object())
       for (const auto& [point, info] : p->items()) {
@@ -386,7 +390,7 @@ void Scontrol::whatif(const std::string& file) {
   const std::string path = std::filesystem::absolute(file, ec).string();
   Json r;
   try {
-    r = client_.call("whatif", {{"config", path}});
+    r = rpc_.call(Whatif{path});
   } catch (const RpcError& e) {
     return fail(e.what());
   }
@@ -407,7 +411,7 @@ void Scontrol::whatif(const std::string& file) {
 void Scontrol::ping() {
   bool up = true;
   try {
-    client_.call("ping");
+    rpc_.call("ping");
   } catch (const RpcError&) {
     up = false;
   }
@@ -445,9 +449,9 @@ int scontrol(int argc, char** argv) {
       default: std::fprintf(stderr, "Try \"scontrol --help\" for more information\n"); return 1;
     }
   }
-  auto cfg = load_cli_config("scontrol");
-  if (!cfg) return 1;
-  Scontrol ctl(*cfg, details, one_liner);
+  auto rpc = Rpc::open("scontrol");
+  if (!rpc) return kExitError;
+  Scontrol ctl(*rpc, details, one_liner);
   if (optind < argc) {
     ctl.run(std::vector<std::string>(argv + optind, argv + argc));
     return ctl.exit_code();

@@ -1,4 +1,6 @@
 // squeue [options]: the job queue, as Slurm 22.05 prints it.
+#include "cli/squeue.hpp"
+
 #include <getopt.h>
 #include <unistd.h>
 
@@ -6,16 +8,215 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/describe.hpp"
 #include "cli/format.hpp"
-#include "cli/users.hpp"
-#include "core/util/hostlist.hpp"
+#include "cli/rpc.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/slurm/timefmt.hpp"
+#include "core/users/users.hpp"
 #include "core/util/text.hpp"
-#include "core/util/timefmt.hpp"
 
 namespace sluice::cli {
+
+// ---- Printing ------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr Time kYear = 365 * 86400;
+
+// squeue's _print_secs: "INVALID" outside [0, one year].
+std::string secs_or_invalid(Time secs) { return secs < 0 || secs > kYear ? "INVALID" : format_elapsed(secs); }
+
+// clang-format off
+constexpr FieldName kSqueueTitles[] = {
+    {"ACCOUNT", 'a'}, {"JOBID", 'A'}, {"JOBID", 'i'}, {"TRES_PER_NODE", 'b'}, {"EXEC_HOST", 'B'},
+    {"MIN_CPUS", 'c'}, {"CPUS", 'C'}, {"MIN_TMP_DISK", 'd'}, {"NODES", 'D'}, {"END_TIME", 'e'},
+    {"DEPENDENCY", 'E'}, {"FEATURES", 'f'}, {"ARRAY_JOB_ID", 'F'}, {"GROUP", 'g'}, {"GROUP", 'G'},
+    {"OVER_SUBSCRIBE", 'h'}, {"NAME", 'j'}, {"COMMENT", 'k'}, {"ARRAY_TASK_ID", 'K'}, {"TIME_LIMIT", 'l'},
+    {"TIME_LEFT", 'L'}, {"MIN_MEMORY", 'm'}, {"TIME", 'M'}, {"REQ_NODES", 'n'}, {"NODELIST", 'N'},
+    {"COMMAND", 'o'}, {"CONTIGUOUS", 'O'}, {"PRIORITY", 'p'}, {"PRIORITY", 'Q'}, {"PARTITION", 'P'},
+    {"QOS", 'q'}, {"REASON", 'r'}, {"NODELIST(REASON)", 'R'}, {"START_TIME", 'S'}, {"ST", 't'},
+    {"STATE", 'T'}, {"USER", 'u'}, {"UID", 'U'}, {"RESERVATION", 'v'}, {"SUBMIT_TIME", 'V'}, {"WCKEY", 'w'},
+    {"LICENSES", 'W'}, {"EXC_NODES", 'x'}, {"NICE", 'y'}, {"WORK_DIR", 'Z'},
+};
+// clang-format on
+
+// A field's value and whether it is cut to the field's width (Slurm never cuts times and node lists).
+std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
+  const auto time_or_na = [](Time t) { return t ? format_iso(t) : std::string("N/A"); };
+  const Time limit = j.spec.time_limit;
+  switch (code) {
+    case 'a':
+    case 'f':
+    case 'q':
+    case 'v':
+    case 'w':
+    case 'W': return {"(null)", true};
+    case 'A':
+    case 'F':
+    case 'i': return {std::to_string(j.id), true};
+    case 'b': return {j.spec.gpus_per_node ? gres_request(j, j.spec.gpus_per_node) : "N/A", true};
+    case 'B': return {j.alloc.empty() ? "n/a" : j.alloc.front().node, true};
+    case 'c': return {std::to_string(j.spec.cpus_per_task), true};
+    case 'C': return {std::to_string(job_cpus(j)), true};
+    case 'd':
+    case 'O':
+    case 'y': return {"0", true};
+    case 'D': return {std::to_string(job_node_count(j)), true};
+    case 'e':
+      if (limit == kUnlimited && j.state == JobState::Running) return {"NONE", true};
+      return {time_or_na(job_end(j)), true};
+    case 'E': return {j.spec.depends.empty() ? "(null)" : dependency_string(j.spec.depends), true};
+    case 'g': return {group_of(j), true};
+    case 'G': return {std::to_string(j.gid), true};
+    case 'h': return {"OK", true};
+    case 'j': return {j.spec.name, true};
+    case 'k': return {or_null(j.spec.comment), true};
+    case 'K': return {"N/A", true};
+    case 'l':
+    case 'L':
+      if (limit == kUnlimited) return {"UNLIMITED", true};
+      if (limit == kNoValue) return {"NOT_SET", true};
+      return {secs_or_invalid(code == 'l' ? limit : limit - job_time_used(j, now)), false};
+    case 'm': return {mem_or_zero(j.spec.mem_mb), true};
+    case 'M': return {secs_or_invalid(job_time_used(j, now)), false};
+    case 'n': return {j.spec.nodelist, false};
+    case 'N': return {job_nodelist(j), false};
+    case 'o': return {j.spec.batch ? "(null)" : join(j.spec.argv, " "), true};
+    case 'p': return {str_printf("%16.14f", j.priority / 4294967295.0), true};
+    case 'P': return {j.spec.partition, true};
+    case 'Q': return {std::to_string(j.priority), true};
+    case 'r': return {j.reason, true};
+    case 'R': {
+      const bool show_reason = (j.state == JobState::Pending || j.state == JobState::Timeout ||
+                                j.state == JobState::OutOfMemory || j.state == JobState::Failed);
+      if (show_reason) return {"(" + j.reason + ")", true};
+      return {job_nodelist(j), false};
+    }
+    case 'S': return {time_or_na(j.start_time), true};
+    case 't': return {state_code(j.state), true};
+    case 'T': return {state_name(j.state), true};
+    case 'u': return {user_of(j), true};
+    case 'U': return {std::to_string(j.uid), true};
+    case 'V': return {time_or_na(j.submit_time), true};
+    case 'x': return {j.spec.exclude, false};
+    case 'Z': return {j.spec.workdir, true};
+    default: return {"", true};
+  }
+}
+
+constexpr FieldName kSqueueNames[] = {
+    {"Account", 'a'},    {"BatchHost", 'B'},    {"Command", 'o'},    {"Comment", 'k'},       {"Contiguous", 'O'},
+    {"Dependency", 'E'}, {"EndTime", 'e'},      {"ExcNodes", 'x'},   {"Feature", 'f'},       {"Gres", 'b'},
+    {"GroupId", 'G'},    {"GroupName", 'g'},    {"JobArrayId", 'i'}, {"JobId", 'A'},         {"Licenses", 'W'},
+    {"MinCPUs", 'c'},    {"MinMemory", 'm'},    {"MinTmpDisk", 'd'}, {"Name", 'j'},          {"Nice", 'y'},
+    {"NodeList", 'N'},   {"NumCPUs", 'C'},      {"NumNodes", 'D'},   {"OverSubscribe", 'h'}, {"Partition", 'P'},
+    {"Priority", 'p'},   {"PriorityLong", 'Q'}, {"QOS", 'q'},        {"Reason", 'r'},        {"ReasonList", 'R'},
+    {"ReqNodes", 'n'},   {"Reservation", 'v'},  {"StartTime", 'S'},  {"State", 'T'},         {"StateCompact", 't'},
+    {"SubmitTime", 'V'}, {"TimeLeft", 'L'},     {"TimeLimit", 'l'},  {"TimeUsed", 'M'},      {"tres-per-node", 'b'},
+    {"UserId", 'U'},     {"UserName", 'u'},     {"WCKey", 'w'},      {"WorkDir", 'Z'},
+};
+
+}  // namespace
+
+const std::span<const FieldName> kSqueueLongNames = kSqueueNames;
+
+bool squeue_field_known(char code) { return title_of(kSqueueTitles, code) != nullptr; }
+
+std::string squeue_header(const Format& f) {
+  return format_line(f, kSqueueTitles, [](const Field& fd, const char* title) {
+    return pad(title, fd.width, fd.right, fd.code != 'N' && fd.code != 'R');
+  });
+}
+
+std::string squeue_line(const Job& j, const Format& f, Time now) {
+  return format_line(f, kSqueueTitles, [&](const Field& fd, const char*) {
+    const auto [value, cut] = squeue_value(j, fd.code, now);
+    return pad(value, fd.width, fd.right, cut);
+  });
+}
+
+std::optional<char> sort_jobs(std::vector<Job>& jobs, std::string_view spec, Time now) {
+  using Key = std::function<int(const Job&, const Job&)>;
+  const auto by = [](auto get) -> Key {
+    return [get](const Job& a, const Job& b) {
+      const auto x = get(a), y = get(b);
+      return x < y ? -1 : y < x ? 1 : 0;
+    };
+  };
+  const auto start_key = [now](const Job& j) {
+    if (j.start_time == 0) return now + 100;
+    return j.state == JobState::Pending && j.start_time < now ? now : j.start_time;
+  };
+  std::ranges::stable_sort(jobs, [&](const Job& a, const Job& b) { return start_key(a) > start_key(b); });
+  for (std::size_t i = spec.size(); i-- > 0;) {
+    const char c = spec[i];
+    if (c == ',' || c == '+' || c == '-') continue;
+    const bool reverse = i > 0 && spec[i - 1] == '-';
+    Key cmp;
+    switch (c) {
+      case 'i': cmp = by([](const Job& j) { return j.id; }); break;
+      case 'P': cmp = by([](const Job& j) { return j.spec.partition; }); break;
+      case 't': cmp = by([](const Job& j) { return std::string(state_code(j.state)); }); break;
+      case 'T': cmp = by([](const Job& j) { return std::string(state_name(j.state)); }); break;
+      case 'p':
+      case 'Q': cmp = by([](const Job& j) { return j.priority; }); break;
+      case 'u': cmp = by(user_of); break;
+      case 'U': cmp = by([](const Job& j) { return j.uid; }); break;
+      case 'g': cmp = by(group_of); break;
+      case 'G': cmp = by([](const Job& j) { return j.gid; }); break;
+      case 'j': cmp = by([](const Job& j) { return j.spec.name; }); break;
+      case 'M': cmp = by([now](const Job& j) { return job_time_used(j, now); }); break;
+      case 'l':  // UNLIMITED sorts last, as Slurm's INFINITE
+        cmp = by([](const Job& j) { return static_cast<std::uint64_t>(j.spec.time_limit); });
+        break;
+      case 'L':
+        cmp = by([now](const Job& j) {
+          return j.spec.time_limit < 0 ? INT64_MAX : j.spec.time_limit - job_time_used(j, now);
+        });
+        break;
+      case 'D': cmp = by(job_node_count); break;
+      case 'C': cmp = by(job_cpus); break;
+      case 'S': cmp = by(start_key); break;
+      case 'V': cmp = by([](const Job& j) { return j.submit_time; }); break;
+      case 'e': cmp = by(job_end); break;
+      case 'B': cmp = by([](const Job& j) { return j.alloc.empty() ? std::string() : j.alloc.front().node; }); break;
+      case 'N':
+        cmp = [](const Job& a, const Job& b) {
+          const std::string x = a.alloc.empty() ? "" : a.alloc.front().node;
+          const std::string y = b.alloc.empty() ? "" : b.alloc.front().node;
+          return host_less(x, y) ? -1 : host_less(y, x) ? 1 : 0;
+        };
+        break;
+      case 'm': cmp = by([](const Job& j) { return j.spec.mem_mb; }); break;
+      case 'b':  // keys on which all Sluice jobs are alike
+      case 'c':
+      case 'd':
+      case 'f':
+      case 'h':
+      case 'H':
+      case 'I':
+      case 'J':
+      case 'n':
+      case 'O':
+      case 'v':
+      case 'z': continue;
+      default: return c;
+    }
+    std::ranges::stable_sort(jobs, [&](const Job& a, const Job& b) {
+      const int d = cmp(a, b);
+      return reverse ? d > 0 : d < 0;
+    });
+  }
+  return std::nullopt;
+}
+
+// ---- The command ---------------------------------------------------------------------------------
 namespace {
 
 constexpr const char* kProg = "squeue";
@@ -181,12 +382,11 @@ int squeue(int argc, char** argv) {
     sort = env ? env : std::string(kSqueueSort);
   }
 
-  auto cfg = load_cli_config(kProg);
-  if (!cfg) return 1;
-  Client client(*cfg);
+  auto rpc = Rpc::open(kProg);
+  if (!rpc) return kExitError;
   Json body = Json::object();
   if (job_ids.size() == 1) body["ids"] = job_ids;  // several: Slurm loads all jobs and filters
-  const auto reply = perror_call(client, "jobs", body, "slurm_load_jobs error");
+  const auto reply = rpc->call_or_perror("jobs", body, "slurm_load_jobs error");
   if (!reply) return 1;
   auto jobs = reply->at("jobs").get<std::vector<Job>>();
   const Time now = reply->value("now", static_cast<Time>(std::time(nullptr)));

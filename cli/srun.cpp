@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
+#include "cli/rpc.hpp"
 #include "cli/submit.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
@@ -65,12 +66,11 @@ int srun(int argc, char** argv) {
   if (!o.name_set) o.spec.name = o.positional[0].substr(o.positional[0].rfind('/') + 1);
   finish_spec(o, environ);
   if (!check_utf8(prog, o)) return 1;
-  auto cfg = load_cli_config(prog);
-  if (!cfg) return 1;
-  Client client(*cfg);
+  auto rpc = Rpc::open(prog);
+  if (!rpc) return kExitError;
 
   // Output arrives on our own socket, straight from the node agent (which connects a PUSH socket).
-  const std::string host = bind_host(client.endpoint());
+  const std::string host = bind_host(rpc->endpoint());
   int port = 0;
   std::string err;
   const int listen_fd = zmtp::listen_tcp(host, &port, &err);
@@ -88,7 +88,7 @@ int srun(int argc, char** argv) {
 
   Json reply;
   try {
-    reply = client.call("submit", {{"spec", o.spec}});
+    reply = rpc->call(Submit{o.spec});
   } catch (const RpcError& e) {
     print_submit_error(prog, "Unable to allocate resources: ", e.what(), o.spec.partition);
     return 1;
@@ -145,7 +145,9 @@ int srun(int argc, char** argv) {
         if (!cancelled) {
           std::fprintf(stderr, "srun: forcing job termination\n");
           try {
-            client.call("cancel", {{"ids", {id}}});
+            Cancel cancel;
+            cancel.ids = {id};
+            rpc->call(cancel);
           } catch (const RpcError& e) {
             error(prog, std::string("cancel failed: ") + e.what());
           }
@@ -173,7 +175,7 @@ int srun(int argc, char** argv) {
     if (now - last_poll > std::chrono::seconds(2)) {
       last_poll = now;
       try {
-        Json r = client.call("jobs", {{"ids", {id}}});
+        Json r = rpc->call("jobs", {{"ids", {id}}});
         if (!r["jobs"].empty()) {
           Job j = r["jobs"][0].get<Job>();
           if (j.state == JobState::Running && !started && waited && !node.empty()) started = true;

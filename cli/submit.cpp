@@ -10,9 +10,12 @@
 #include <set>
 
 #include "cli/commands.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/dependency.hpp"
+#include "core/slurm/gres.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/slurm/mem.hpp"
+#include "core/slurm/timefmt.hpp"
 #include "core/util/text.hpp"
-#include "core/util/timefmt.hpp"
 
 namespace sluice::cli {
 
@@ -79,34 +82,6 @@ const option kOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-std::optional<std::vector<Dependency>> parse_dependency(const std::string& s) {
-  std::vector<Dependency> out;
-  for (const auto& part : split(s, s.find('?') != std::string::npos ? '?' : ',')) {
-    auto fields = split(part, ':');
-    if (fields.empty()) return std::nullopt;
-    DependKind kind = DependKind::AfterAny;
-    std::size_t first = 1;
-    if (fields[0] == "afterok")
-      kind = DependKind::AfterOk;
-    else if (fields[0] == "afterany")
-      kind = DependKind::AfterAny;
-    else if (fields[0] == "afternotok")
-      kind = DependKind::AfterNotOk;
-    else if (fields[0] == "after")
-      kind = DependKind::After;
-    else
-      first = 0;  // a bare job id means afterany
-    if (first >= fields.size()) return std::nullopt;
-    for (std::size_t i = first; i < fields.size(); ++i) {
-      auto id = parse_uint(fields[i]);
-      if (!id || *id == 0) return std::nullopt;
-      out.push_back({kind, *id});
-    }
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
-}
-
 // Slurm's parse_int: a whole decimal number (strtol's syntax) within int; positive when asked.
 std::optional<std::uint32_t> parse_int_option(const char* prog, const char* name, const std::string& val,
                                               bool positive) {
@@ -121,22 +96,6 @@ std::optional<std::uint32_t> parse_int_option(const char* prog, const char* name
     return std::nullopt;
   }
   return static_cast<std::uint32_t>(v);
-}
-
-// A GPU count of -G or --gpus-per-node: "N" or "type:N".
-bool parse_gpu_count(const std::string& arg, std::uint32_t& count, std::string& type) {
-  auto parts = split(arg, ':', true);
-  if (parts.empty() || parts.size() > 2) return false;
-  const auto v = parse_uint(parts.back());
-  if (!v || *v > INT_MAX) return false;
-  if (parts.size() == 2) {
-    std::string err;
-    const auto g = parse_gres("gpu:" + parts[0] + ":1", &err);  // the same type rules as --gres
-    if (!g) return false;
-    type = g->type;
-  }
-  count = static_cast<std::uint32_t>(*v);
-  return true;
 }
 
 std::optional<std::string> expand_list(const std::string& expr) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/config/sections.hpp"
+#include "core/slurm/mem.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice::config_reader {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/config/sections.hpp"
-#include "core/util/hostlist.hpp"
-#include "core/util/timefmt.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/slurm/timefmt.hpp"
 
 namespace sluice::config_reader {
 namespace {

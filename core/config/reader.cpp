@@ -1,6 +1,6 @@
 #include "core/config/reader.hpp"
 
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice::config_reader {

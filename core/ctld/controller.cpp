@@ -10,7 +10,8 @@
 #include <string_view>
 
 #include "core/ctld/handlers.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/users/users.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice {
@@ -185,9 +186,9 @@ void Controller::dispatch(const std::string& peer, zmq::message_t& frame, const 
     if (!rt) return spdlog::warn("unknown node message type {} from {}", msg->type, r.node);
   } else {
     if (!rt) return state_.out.error(peer, "unknown request type " + msg->type);
-    r.admin =
-        who->uid == 0 || who->uid == geteuid() ||
-        std::ranges::find(state_.cfg->controller.admins, user_name(who->uid)) != state_.cfg->controller.admins.end();
+    r.admin = who->uid == 0 || who->uid == geteuid() ||
+              std::ranges::find(state_.cfg->controller.admins, user_label(who->uid, kNss)) !=
+                  state_.cfg->controller.admins.end();
     if (rt->caller == Caller::Admin && !r.admin) return state_.out.error(peer, "Access/permission denied");
   }
   try {

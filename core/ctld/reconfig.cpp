@@ -6,7 +6,7 @@
 
 #include "core/ctld/handlers.hpp"
 #include "core/proto/messages.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice {

@@ -8,7 +8,8 @@
 #include "core/ctld/handlers.hpp"
 #include "core/plugin/points.hpp"
 #include "core/proto/messages.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/users/users.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice {
@@ -41,8 +42,8 @@ void on_submit(CtlState& s, const Request& r, const Json& b) {
   j.spec = parse_body<Submit>(b).spec;
   j.uid = r.who.uid;
   j.gid = r.who.gid;
-  j.user = user_name(j.uid);
-  j.group = group_name(j.gid);
+  j.user = user_label(j.uid, kNss);
+  j.group = group_label(j.gid, kNss);
   j.submit_time = j.eligible_time = s.now();
   j.reason = "None";
   if (j.spec.nodes == 0 || j.spec.ntasks == 0 || j.spec.cpus_per_task == 0)
@@ -134,7 +135,7 @@ void on_cancel(CtlState& s, const Request& r, const Json& b) {
   for (const auto& st : c.states)
     if (auto parsed = parse_state(st)) f.states.push_back(*parsed);
   if (!c.user.empty()) {
-    f.uid = user_id(c.user);
+    f.uid = uid_or_number(c.user, kNss);
     if (!f.uid) return s.out.error(r.peer, "Invalid user name: " + c.user);
   }
   Json results = Json::array();
@@ -206,7 +207,7 @@ void on_update_node(CtlState& s, const Request& r, const Json& b) {
       n.down_admin = false;
     }
     n.reason = (state == "drain" || state == "down") ? reason : "";
-    n.reason_user = user_name(r.who.uid);
+    n.reason_user = user_label(r.who.uid, kNss);
     n.reason_time = s.now();
     s.store.put_node_admin(n.name, {n.drain, n.down_admin, n.reason, n.reason_user, n.reason_time});
     spdlog::info("node={} state={} reason=\"{}\" by={}", n.name, state, reason, n.reason_user);
@@ -223,7 +224,7 @@ void on_acct(CtlState& s, const Request& r, const Json& b) {
   q.since = b.value("since", Time{0});
   if (b.value("all_users", false)) {
   } else if (auto u = b.find("user"); u != b.end()) {
-    auto uid = user_id(u->get<std::string>());
+    auto uid = uid_or_number(u->get<std::string>(), kNss);
     if (!uid) return s.out.error(r.peer, "Invalid user name");
     q.uid = *uid;
   } else if (q.ids.empty()) {

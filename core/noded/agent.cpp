@@ -25,10 +25,10 @@
 #include "core/plugin/guarded.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/proto/messages.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/slurm/timefmt.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
-#include "core/util/timefmt.hpp"
 
 namespace sluice {
 

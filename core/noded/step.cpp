@@ -17,7 +17,9 @@
 #include <fstream>
 
 #include "core/plugin/guarded.hpp"
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
+#include "core/slurm/output_pattern.hpp"
+#include "core/users/users.hpp"
 #include "core/util/text.hpp"
 
 namespace sluice {
@@ -107,16 +109,12 @@ struct ChildPlan {
 
 // The user's name and groups, resolved before any fork (NSS is not async-signal-safe).
 void resolve_user(const Job& j, PreparedStep& s) {
-  s.user = j.user;
-  std::vector<char> pwbuf(4096);
-  passwd pw{}, *pwres = nullptr;
-  if (getpwuid_r(j.uid, &pw, pwbuf.data(), pwbuf.size(), &pwres) == 0 && pwres) s.user = pw.pw_name;
+  const auto name = user_name_of(j.uid, kNss);
+  s.user = name.value_or(j.user);
   s.switch_user = geteuid() == 0 && j.uid != 0;
-  if (!s.switch_user || !pwres) return;
-  std::vector<gid_t> groups(256);
-  int n = static_cast<int>(groups.size());
-  if (getgrouplist(s.user.c_str(), j.gid, groups.data(), &n) < 0) n = 0;
-  s.groups.assign(groups.begin(), groups.begin() + std::max(0, n));
+  if (!s.switch_user || !name) return;
+  const auto groups = group_list(*name, j.gid);
+  s.groups.assign(groups.begin(), groups.end());
 }
 
 // The batch script in the spool directory, readable by the job's user only.

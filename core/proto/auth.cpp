@@ -1,8 +1,6 @@
 #include "core/proto/auth.hpp"
 
-#include <grp.h>
 #include <munge.h>
-#include <pwd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -81,30 +79,6 @@ class PeerCredAuth final : public Authenticator {
 std::unique_ptr<Authenticator> make_authenticator(const AuthConfig& cfg) {
   if (cfg.type == "peercred") return std::make_unique<PeerCredAuth>();
   return std::make_unique<MungeAuth>(cfg.socket);
-}
-
-std::string user_name(std::uint32_t uid) {
-  std::vector<char> buf(4096);
-  passwd pw{}, *res = nullptr;
-  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == 0 && res) return pw.pw_name;
-  return std::to_string(uid);
-}
-
-std::string group_name(std::uint32_t gid) {
-  std::vector<char> buf(4096);
-  group gr{}, *res = nullptr;
-  if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &res) == 0 && res) return gr.gr_name;
-  return std::to_string(gid);
-}
-
-std::optional<std::uint32_t> user_id(const std::string& name) {
-  std::vector<char> buf(4096);
-  passwd pw{}, *res = nullptr;
-  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &res) == 0 && res) return pw.pw_uid;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(name.c_str(), &end, 10);
-  if (!name.empty() && end && *end == 0) return static_cast<std::uint32_t>(v);
-  return std::nullopt;
 }
 
 }  // namespace sluice

@@ -29,9 +29,4 @@ class Authenticator {
 
 std::unique_ptr<Authenticator> make_authenticator(const AuthConfig& cfg);
 
-// uid -> user name and back (getpwuid_r / getpwnam_r); the number as text when unknown.
-std::string user_name(std::uint32_t uid);
-std::string group_name(std::uint32_t gid);
-std::optional<std::uint32_t> user_id(const std::string& name);
-
 }  // namespace sluice

@@ -82,7 +82,7 @@ TEST(StartsWith, Matches) {
   EXPECT_FALSE(starts_with("", "a"));
 }
 
-// --- numbers and memory ---
+// --- numbers ---
 
 struct UintCase {
   const char* name;
@@ -112,123 +112,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, ParseUint,
                          }),
                          case_name<UintCase>);
 
-struct MemCase {
-  const char* name;
-  const char* in;
-  std::optional<std::uint64_t> want;
-};
-
-class ParseMem : public testing::TestWithParam<MemCase> {};
-
-TEST_P(ParseMem, Parses) { EXPECT_EQ(parse_mem_mb(GetParam().in), GetParam().want); }
-
-INSTANTIATE_TEST_SUITE_P(Cases, ParseMem,
-                         testing::ValuesIn(std::vector<MemCase>{
-                             {"BareIsMegabytes", "4000", 4000},
-                             {"Zero", "0", 0},
-                             {"Megabytes", "512M", 512},
-                             {"Gigabytes", "4G", 4096},
-                             {"ManyGigabytes", "256G", 262144},
-                             {"Terabytes", "1T", 1048576},
-                             {"Kilobytes", "2048K", 2},
-                             {"KilobytesRoundUp", "2049K", 3},
-                             {"OneKilobyte", "1K", 1},
-                             {"LowerCaseUnit", "4g", 4096},
-                             {"TrailingB", "4GB", 4096},
-                             {"TrailingLowerB", "512mb", 512},
-                             {"TrailingBKilo", "1024KB", 1},
-                             {"Fraction", "1.5G", std::nullopt},
-                             {"Garbage", "abc", std::nullopt},
-                             {"Empty", "", std::nullopt},
-                             {"Negative", "-1", std::nullopt},
-                             {"UnitOnly", "G", std::nullopt},
-                             {"BytesNotSupported", "4000B", std::nullopt},
-                             {"UnknownUnit", "4P", std::nullopt},
-                             {"DoubleUnit", "4GG", std::nullopt},
-                             {"DoubleB", "4GBB", std::nullopt},
-                             {"SpaceBeforeUnit", "4 G", std::nullopt},
-                             {"Overflow", "18446744073709551615T", std::nullopt},
-                             {"NumberOverflow", "99999999999999999999", std::nullopt},
-                         }),
-                         case_name<MemCase>);
-
-TEST(FormatMem, Formats) {
-  EXPECT_EQ(format_mem_mb(4000), "4000M");
-  EXPECT_EQ(format_mem_mb(262144), "256G");
-  EXPECT_EQ(format_mem_mb(1024), "1G");
-  EXPECT_EQ(format_mem_mb(1536), "1536M");
-  EXPECT_EQ(format_mem_mb(1048576), "1T");
-  EXPECT_EQ(format_mem_mb(3 * 1048576 + 1024), "3073G");
-  EXPECT_EQ(format_mem_mb(1), "1M");
-  EXPECT_EQ(format_mem_mb(0), "0M");
-}
-
-TEST(FormatMem, RoundTrips) {
-  for (std::uint64_t mb : {0ULL, 1ULL, 1000ULL, 1024ULL, 262144ULL, 1048576ULL, 5ULL * 1048576 + 3}) {
-    EXPECT_EQ(parse_mem_mb(format_mem_mb(mb)), mb) << mb;
-  }
-}
-
-// --- GRES ---
-
-struct GresCase {
-  const char* name;
-  const char* in;
-  std::optional<GresRequest> want;  // nullopt: rejected
-};
-
-class ParseGres : public testing::TestWithParam<GresCase> {};
-
-TEST_P(ParseGres, Parses) {
-  const auto& c = GetParam();
-  std::string error;
-  const auto got = parse_gres(c.in, &error);
-  ASSERT_EQ(got.has_value(), c.want.has_value()) << error;
-  if (c.want) {
-    EXPECT_EQ(got->type, c.want->type);
-    EXPECT_EQ(got->count, c.want->count);
-    EXPECT_EQ(error, "");
-  } else {
-    EXPECT_EQ(error, "Invalid generic resource (gres) specification");
-    EXPECT_EQ(parse_gres(c.in), std::nullopt);  // no error sink is fine too
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Cases, ParseGres,
-                         testing::ValuesIn(std::vector<GresCase>{
-                             {"NameOnly", "gpu", GresRequest{"", 1}},
-                             {"Count", "gpu:2", GresRequest{"", 2}},
-                             {"TypeAndCount", "gpu:a10:1", GresRequest{"a10", 1}},
-                             {"TypeOnly", "gpu:t4", GresRequest{"t4", 1}},
-                             {"TypeWithPunctuation", "gpu:a100-80g_x.1:8", GresRequest{"a100-80g_x.1", 8}},
-                             {"MigProfileType", "gpu:1g.5gb:2", GresRequest{"1g.5gb", 2}},
-                             {"MigProfileTypeOnly", "gpu:3g.20gb", GresRequest{"3g.20gb", 1}},
-                             {"MaxCount", "gpu:4294967295", GresRequest{"", 4294967295U}},
-                             {"ZeroCount", "gpu:0", std::nullopt},
-                             {"ZeroCountWithType", "gpu:t4:0", std::nullopt},
-                             {"UnknownName", "foo:1", std::nullopt},
-                             {"NameCaseMatters", "GPU:1", std::nullopt},
-                             {"BadCount", "gpu:a10:x", std::nullopt},
-                             {"NegativeCount", "gpu:-1", std::nullopt},
-                             {"CountOverflow", "gpu:4294967296", std::nullopt},
-                             {"Empty", "", std::nullopt},
-                             {"EmptyType", "gpu::1", std::nullopt},
-                             {"EmptyCount", "gpu:a10:", std::nullopt},
-                             {"TrailingColon", "gpu:", std::nullopt},
-                             {"TooManyFields", "gpu:a10:1:2", std::nullopt},
-                             {"TypeStartsWithPunctuation", "gpu:_x:1", std::nullopt},
-                             {"BadTypeChar", "gpu:a 10:1", std::nullopt},
-                             {"ListNotSupported", "gpu:1,gpu:2", std::nullopt},
-                         }),
-                         case_name<GresCase>);
-
-TEST(ParseGres, ErrorUntouchedOnSuccess) {
-  std::string error = "previous";
-  EXPECT_TRUE(parse_gres("gpu:1", &error));
-  EXPECT_EQ(error, "previous");
-}
-
-// --- shell words and batch scripts ---
+// --- shell words ---
 
 struct ShellCase {
   const char* name;
@@ -269,69 +153,6 @@ INSTANTIATE_TEST_SUITE_P(Cases, ShellSplit,
                          }),
                          case_name<ShellCase>);
 
-struct ScriptCase {
-  const char* name;
-  std::string_view script;
-  Words want;
-  const char* error = "";
-};
-
-class SbatchDirectives : public testing::TestWithParam<ScriptCase> {};
-
-TEST_P(SbatchDirectives, Reads) {
-  const Directives d = sbatch_directives(GetParam().script);
-  EXPECT_EQ(d.words, GetParam().want);
-  EXPECT_EQ(d.error, GetParam().error);
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Cases, SbatchDirectives,
-    testing::ValuesIn(std::vector<ScriptCase>{
-        {"Typical",
-         "#!/bin/bash\n#SBATCH -J test\n#SBATCH --time=1:00 # comment\n\n"
-         "#SBATCH -p batch\necho hi\n#SBATCH -c 4\n",
-         {"-J", "test", "--time=1:00", "-p", "batch"}},
-        {"Empty", "", {}},
-        {"NoDirectives", "#!/bin/sh\necho hi\n", {}},
-        {"NoTrailingNewline", "#SBATCH -N 2", {"-N", "2"}},
-        {"SpaceAfterHashIsComment", "# SBATCH -J no\n#SBATCH -J yes\n", {"-J", "yes"}},
-        {"LowerCaseIsComment", "#sbatch -J no\n#SBATCH -J yes\n", {"-J", "yes"}},
-        {"IndentedIsComment", "  #SBATCH -J no\n#SBATCH -J yes\n", {"-J", "yes"}},
-        // Slurm compares the first seven characters only: what follows is read as words.
-        {"GluedWordIsAWord", "#SBATCHX -J x\n", {"X", "-J", "x"}},
-        {"GluedOption", "#SBATCH--mem=4G\n", {"--mem=4G"}},
-        {"CommentsDoNotStop", "#!/bin/bash\n# setup\n  # indented comment\n\t\n#SBATCH -n 4\n", {"-n", "4"}},
-        {"CommandStops", "#SBATCH -n 1\nmodule load x\n#SBATCH -n 2\n", {"-n", "1"}},
-        {"IndentedCommandStops", "#SBATCH -n 1\n  srun x\n#SBATCH -n 2\n", {"-n", "1"}},
-        {"TabSeparator", "#SBATCH\t--mem=4G\n", {"--mem=4G"}},
-        {"BareMagic", "#SBATCH\n#SBATCH -c 2\n", {"-c", "2"}},
-        {"StrayWordsAreWords",
-         "#SBATCH --job-name=Big simulation\n#SBATCH -p batch\n",
-         {"--job-name=Big", "simulation", "-p", "batch"}},
-        {"NoteInParentheses", "#SBATCH -t 10 (ten minutes)\n", {"-t", "10", "(ten", "minutes)"}},
-        {"QuotedValue", "#SBATCH --job-name=\"my job\" -o 'out %j.txt'\n", {"--job-name=my job", "-o", "out %j.txt"}},
-        {"QuotesAreAlike", "#SBATCH --comment='say \"hi\"' -J \"it's\"\n", {"--comment=say \"hi\"", "-J", "it's"}},
-        {"BackslashInsideQuotes", "#SBATCH -J \"a\\\"b\" -o 'c\\'d'\n", {"-J", "a\"b", "-o", "c'd"}},
-        {"BackslashEscapes", "#SBATCH -J a\\ b\\#c\n", {"-J", "a b#c"}},
-        {"TrailingBackslash", "#SBATCH -J a\\\n#SBATCH -p b\n", {"-J", "a", "-p", "b"}},
-        {"EmptyQuotes", "#SBATCH --comment \"\" -p batch\n", {"--comment", "", "-p", "batch"}},
-        {"QuotedHashKept", "#SBATCH -J \"#1\" --comment='a # b'\n", {"-J", "#1", "--comment=a # b"}},
-        {"HashEndsAWord", "#SBATCH --comment=run#3 -p batch\n", {"--comment=run"}},
-        {"CommentAfterTab", "#SBATCH -c 2\t#four?\n", {"-c", "2"}},
-        {"OnlyComment", "#SBATCH # nothing here\n#SBATCH -c 1\n", {"-c", "1"}},
-        {"CarriageReturnIsSpace", "#SBATCH -c 1\r\n", {"-c", "1"}},
-        {"BinaryBytesKept", std::string_view("#SBATCH -J \xff\x01\n", 14), {"-J", "\xff\x01"}},
-        {"UnmatchedDouble",
-         "#!/bin/sh\n#SBATCH -J x\n#SBATCH -J \"my job\n#SBATCH -p batch\n",
-         {"-J", "x", "-J"},
-         "line 3: Unmatched `\"` in [ \"my job]"},
-        {"UnmatchedSingle", "#SBATCH --comment='x\n", {}, "line 1: Unmatched `'` in [ --comment='x]"},
-        {"UnmatchedAfterHash", "#SBATCH -J 'a # b\n", {"-J"}, "line 1: Unmatched `'` in [ 'a # b]"},
-        {"ColonStartsAWord", "#SBATCH -n 1 : -n 2\n", {"-n", "1"}, "line 1: Unexpected `:` in [ : -n 2]"},
-        {"ColonInsideAWord", "#SBATCH -G t4:1\n", {"-G", "t4:1"}},
-    }),
-    case_name<ScriptCase>);
-
 // --- UTF-8 ---
 
 TEST(ValidUtf8, Accepts) {
@@ -355,64 +176,6 @@ TEST(Printable, EscapesWhatCouldHurt) {
   EXPECT_EQ(printable("back\\slash"), "back\\x5cslash");
   EXPECT_EQ(printable("\xc3"), "\\xc3");
   EXPECT_EQ(printable(std::string_view("a\0b", 3)), "a\\x00b");
-}
-
-// --- output patterns ---
-
-struct PatternCase {
-  const char* name;
-  const char* pattern;
-  const char* want;
-};
-
-class OutputPattern : public testing::TestWithParam<PatternCase> {};
-
-TEST_P(OutputPattern, Expands) {
-  const PatternVars v{.job_id = 42, .job_name = "train", .user = "alice", .node = "n01", .workdir = "/home/alice"};
-  EXPECT_EQ(expand_output_pattern(GetParam().pattern, v), GetParam().want);
-}
-
-INSTANTIATE_TEST_SUITE_P(Cases, OutputPattern,
-                         testing::ValuesIn(std::vector<PatternCase>{
-                             {"Default", "slurm-%j.out", "/home/alice/slurm-42.out"},
-                             {"NameAndId", "%x-%j.out", "/home/alice/train-42.out"},
-                             {"User", "%u.log", "/home/alice/alice.log"},
-                             {"Node", "%N.log", "/home/alice/n01.log"},
-                             {"Percent", "100%%.txt", "/home/alice/100%.txt"},
-                             {"ZeroPadded", "%5j", "/home/alice/00042"},
-                             {"WidthSmallerThanId", "%1j", "/home/alice/42"},
-                             {"WidthCapped", "%20j", "/home/alice/0000000042"},
-                             {"WidthIgnoredForText", "%8x-%3u", "/home/alice/train-alice"},
-                             {"ArrayMaster", "%A", "/home/alice/42"},
-                             {"ArrayIndexWhenNotArray", "%a", "/home/alice/4294967294"},
-                             {"NodeAndTaskIndex", "%n-%t-%3t", "/home/alice/0-0-000"},
-                             {"Absolute", "/scratch/%u/%j.out", "/scratch/alice/42.out"},
-                             {"DevNull", "/dev/null", "/dev/null"},
-                             {"Subdirectory", "logs/%j/out", "/home/alice/logs/42/out"},
-                             {"UnknownEscape", "%q-%j", "/home/alice/%q-42"},
-                             {"UnknownEscapeWithWidth", "%3q", "/home/alice/%3q"},
-                             {"TrailingPercent", "out%", "/home/alice/out%"},
-                             {"TrailingPercentWidth", "out%5", "/home/alice/out%5"},
-                             {"PercentThenLetter", "%%j", "/home/alice/%j"},
-                             {"NoEscapes", "plain.txt", "/home/alice/plain.txt"},
-                         }),
-                         case_name<PatternCase>);
-
-TEST(OutputPattern, WorkdirHandling) {
-  PatternVars v;
-  v.job_id = 7;
-  v.workdir = "/tmp/";
-  EXPECT_EQ(expand_output_pattern("%j.out", v), "/tmp/7.out");  // no doubled slash
-  v.workdir = "";
-  EXPECT_EQ(expand_output_pattern("%j.out", v), "7.out");
-  v.workdir = "/";
-  EXPECT_EQ(expand_output_pattern("x", v), "/x");
-}
-
-TEST(OutputPattern, EmptyValues) {
-  PatternVars v;
-  v.workdir = "/w";
-  EXPECT_EQ(expand_output_pattern("%x|%u|%N|%j", v), "/w/|||0");
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ bool member(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+// Group membership comes from glibc's name service here, not from core/users: plugins link only the
+// SDK (headers, no core library), and the controller and plugin host that load this library are
+// dynamically linked, where NSS is safe. A lookup helper in the SDK would put NSS code under the
+// ABI guard for one caller; see docs/ARCHITECTURE.md ("Identity").
+//
 // The name of group `gid`, empty when NSS does not know it.
 std::string group_name(gid_t gid) {
   std::vector<char> buf(1024);

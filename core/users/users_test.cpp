@@ -1,15 +1,16 @@
-#include "cli/users.hpp"
+#include "core/users/users.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
-namespace sluice::cli {
+namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
@@ -134,6 +135,28 @@ TEST(UsersSystem, RootIsKnown) {
   EXPECT_EQ(uid_of("sluice-no-such-user-here"), std::nullopt);
 }
 
+TEST(UsersSystem, NameServiceAgreesOnRoot) {
+  EXPECT_EQ(uid_of("root", kNss), 0u);
+  EXPECT_EQ(user_name_of(0, kNss), "root");
+  EXPECT_EQ(group_name_of(0, kNss), "root");
+  EXPECT_EQ(uid_of("sluice-no-such-user-here", kNss), std::nullopt);
+  EXPECT_EQ(uid_of("a:b", kNss), std::nullopt);
+  EXPECT_EQ(user_label(4242424, kNss), "4242424");
+}
+
+TEST(UsersSystem, GroupListHoldsThePrimaryGroup) {
+  const auto groups = group_list("root", 0);
+  EXPECT_NE(std::ranges::find(groups, 0u), groups.end());
+  EXPECT_EQ(group_list("sluice-no-such-user-here", 77), std::vector<std::uint32_t>{77});
+}
+
+TEST_F(Users, UidOrNumberTakesAnyNumber) {
+  EXPECT_EQ(uid_or_number("alice", db_), 1000u);
+  EXPECT_EQ(uid_or_number("4242", db_), 4242u);
+  EXPECT_EQ(uid_or_number("nosuchuser", db_), std::nullopt);
+  EXPECT_EQ(uid_or_number("", db_), std::nullopt);
+}
+
 TEST(ParseDbLine, Lines) {
   EXPECT_EQ(parse_db_line("a:x:5:6::/:/bin/sh")->name, "a");
   EXPECT_EQ(parse_db_line("a:x:5:6::/:/bin/sh")->id, 5u);
@@ -148,4 +171,4 @@ TEST(ParseDbLine, Lines) {
 }
 
 }  // namespace
-}  // namespace sluice::cli
+}  // namespace sluice

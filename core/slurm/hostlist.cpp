@@ -1,4 +1,4 @@
-#include "core/util/hostlist.hpp"
+#include "core/slurm/hostlist.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "core/util/timefmt.hpp"
+#include "core/slurm/timefmt.hpp"
 
 #include <gtest/gtest.h>
 

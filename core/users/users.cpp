@@ -1,11 +1,15 @@
-#include "cli/users.hpp"
+#include "core/users/users.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <vector>
 
@@ -13,7 +17,7 @@
 
 extern char** environ;
 
-namespace sluice::cli {
+namespace sluice {
 namespace {
 
 // A key the files and getent can look up: not empty, no field separator, newline or NUL.
@@ -80,6 +84,42 @@ std::optional<DbEntry> lookup(const UserDb& db, const std::string& file, const c
   return std::nullopt;
 }
 
+// glibc's answer for a user (by name or uid) or group (by name or gid); the buffer grows on ERANGE.
+std::optional<DbEntry> nss_user(std::string_view name, std::optional<std::uint32_t> uid) {
+  std::vector<char> buf(4096);
+  passwd pw{}, *res = nullptr;
+  const std::string key(name);
+  for (;;) {
+    const int rc = uid ? getpwuid_r(*uid, &pw, buf.data(), buf.size(), &res)
+                       : getpwnam_r(key.c_str(), &pw, buf.data(), buf.size(), &res);
+    if (rc != ERANGE || buf.size() > (1u << 20)) break;
+    buf.resize(buf.size() * 2);
+  }
+  if (!res) return std::nullopt;
+  return DbEntry{pw.pw_name, pw.pw_uid};
+}
+
+std::optional<DbEntry> nss_group(std::string_view name, std::optional<std::uint32_t> gid) {
+  std::vector<char> buf(4096);
+  group gr{}, *res = nullptr;
+  const std::string key(name);
+  for (;;) {
+    const int rc = gid ? getgrgid_r(*gid, &gr, buf.data(), buf.size(), &res)
+                       : getgrnam_r(key.c_str(), &gr, buf.data(), buf.size(), &res);
+    if (rc != ERANGE || buf.size() > (1u << 20)) break;
+    buf.resize(buf.size() * 2);
+  }
+  if (!res) return std::nullopt;
+  return DbEntry{gr.gr_name, gr.gr_gid};
+}
+
+// A user (`group` false) or group entry by name or id, from the source `db` names.
+std::optional<DbEntry> find(const UserDb& db, bool group, std::string_view key, std::optional<std::uint32_t> id) {
+  if (!id && !valid_key(key)) return std::nullopt;
+  if (db.source == UserDb::Source::Nss) return group ? nss_group(key, id) : nss_user(key, id);
+  return group ? lookup(db, db.group, "group", key, id) : lookup(db, db.passwd, "passwd", key, id);
+}
+
 }  // namespace
 
 std::optional<DbEntry> parse_db_line(std::string_view line) {
@@ -92,23 +132,31 @@ std::optional<DbEntry> parse_db_line(std::string_view line) {
 }
 
 std::optional<std::uint32_t> uid_of(std::string_view name, const UserDb& db) {
-  if (auto e = lookup(db, db.passwd, "passwd", name, std::nullopt)) return e->id;
+  if (auto e = find(db, false, name, std::nullopt)) return e->id;
   return std::nullopt;
 }
 
 std::optional<std::string> user_name_of(std::uint32_t uid, const UserDb& db) {
-  if (auto e = lookup(db, db.passwd, "passwd", std::to_string(uid), uid)) return e->name;
+  if (auto e = find(db, false, std::to_string(uid), uid)) return e->name;
   return std::nullopt;
 }
 
 std::optional<std::uint32_t> gid_of(std::string_view name, const UserDb& db) {
-  if (auto e = lookup(db, db.group, "group", name, std::nullopt)) return e->id;
+  if (auto e = find(db, true, name, std::nullopt)) return e->id;
   return std::nullopt;
 }
 
 std::optional<std::string> group_name_of(std::uint32_t gid, const UserDb& db) {
-  if (auto e = lookup(db, db.group, "group", std::to_string(gid), gid)) return e->name;
+  if (auto e = find(db, true, std::to_string(gid), gid)) return e->name;
   return std::nullopt;
+}
+
+std::string user_label(std::uint32_t uid, const UserDb& db) {
+  return user_name_of(uid, db).value_or(std::to_string(uid));
+}
+
+std::string group_label(std::uint32_t gid, const UserDb& db) {
+  return group_name_of(gid, db).value_or(std::to_string(gid));
 }
 
 std::optional<std::uint32_t> uid_from_string(std::string_view s, const UserDb& db) {
@@ -118,4 +166,25 @@ std::optional<std::uint32_t> uid_from_string(std::string_view s, const UserDb& d
   return std::nullopt;
 }
 
-}  // namespace sluice::cli
+std::optional<std::uint32_t> uid_or_number(std::string_view s, const UserDb& db) {
+  if (auto uid = uid_of(s, db)) return uid;
+  // strtoul's syntax, as the controller always took it.
+  const std::string text(s);
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (!text.empty() && end && *end == 0) return static_cast<std::uint32_t>(v);
+  return std::nullopt;
+}
+
+std::vector<std::uint32_t> group_list(const std::string& user, std::uint32_t gid) {
+  std::vector<gid_t> gids(64);
+  int count = static_cast<int>(gids.size());
+  while (getgrouplist(user.c_str(), gid, gids.data(), &count) < 0) {
+    if (gids.size() >= 65536) return {gid};
+    gids.resize(std::max<std::size_t>(static_cast<std::size_t>(count), gids.size() * 2));
+    count = static_cast<int>(gids.size());
+  }
+  return {gids.begin(), gids.begin() + count};
+}
+
+}  // namespace sluice

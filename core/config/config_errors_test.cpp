@@ -63,14 +63,23 @@ const ErrorCase kErrorCases[] = {
       "t.toml:6:25: controller.plugin_dirs[2]: expected string, got boolean",
       "t.toml:7:13: controller.log_level: expected string, got integer"}},
     {"WrongTypesInNodes",
-     "[[nodes]]\nnames = \"n1\"\ncpus = \"8\"\nmemory = 1.5\ngpus = 4\nfeatures = [\"a\"]\n"
+     "[[nodes]]\nnames = \"n1\"\ncpus = \"8\"\nmemory = 1.5\ngpus = 4\nfeatures = 5\n"
      "[[nodes]]\nnames = \"n2\"\ncpus = 1\nmemory = 1\ngpus = { t4 = \"6\" }\n" +
          kPartition,
      {"t.toml:3:8: nodes[0].cpus: expected integer, got string",
       "t.toml:4:10: nodes[0].memory: expected string or integer, got float",
       "t.toml:5:8: nodes[0].gpus: expected table, got integer",
-      "t.toml:6:12: nodes[0].features: expected string, got array",
+      "t.toml:6:12: nodes[0].features: expected array of strings or string, got integer",
       "t.toml:11:15: nodes[1].gpus.t4: expected integer, got string"}},
+    {"NodeFeaturesAndWeight",
+     kNode +
+         "features = [\"gpu\", \"a|b\", 3]\nweight = -1\n[[nodes]]\nnames = \"n2\"\ncpus = 1\nmemory = 1\n"
+         "features = \"gpu, x y\"\nweight = \"low\"\n" +
+         kPartition,
+     {"t.toml:5:20: nodes[0].features: invalid feature \"a|b\" (a name without blanks and without & | ( ) [ ] * ! ,)",
+      "t.toml:5:27: nodes[0].features[2]: expected string, got integer", "t.toml:6:10: nodes[0].weight: must be >= 0",
+      "t.toml:11:12: nodes[1].features: invalid feature \"x y\" (a name without blanks and without & | ( ) [ ] * ! ,)",
+      "t.toml:12:10: nodes[1].weight: expected integer, got string"}},
     {"WrongTypesInPartitionsAndPlugins",
      kNode + "[[partitions]]\nname = \"p\"\nmax_time = 60\ndefault = \"yes\"\nallow_users = \"bob\"\n"
              "[plugins.partition]\nlibrary = \"partition\"\nisolate = 1\noptions = \"fast\"\n",

@@ -134,6 +134,23 @@ TEST(ConfigTest, ExpandsNodesAndNumbersGpus) {
   EXPECT_EQ(cfg->node("gpu03"), nullptr);
 }
 
+// features: an array of names or one comma-separated string (blanks trimmed, repeats dropped);
+// weight: Slurm's Weight, 1 unless given.
+TEST(ConfigTest, NodeFeaturesAndWeight) {
+  auto cfg = parse_ok(
+      "[[nodes]]\nnames = \"g1\"\ncpus = 8\nmemory = 1\nfeatures = [\"gpu\", \"a40\", \"gpu\"]\nweight = 10\n"
+      "[[nodes]]\nnames = \"g2\"\ncpus = 8\nmemory = 1\nfeatures = \" gpu , t4,\"\n"
+      "[[nodes]]\nnames = \"c1\"\ncpus = 8\nmemory = 1\nweight = 0\n" +
+      kPartition);
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->node("g1")->features, "gpu,a40");
+  EXPECT_EQ(cfg->node("g1")->weight, 10u);
+  EXPECT_EQ(cfg->node("g2")->features, "gpu,t4");
+  EXPECT_EQ(cfg->node("g2")->weight, 1u);
+  EXPECT_EQ(cfg->node("c1")->features, "");
+  EXPECT_EQ(cfg->node("c1")->weight, 0u);
+}
+
 TEST(ConfigTest, PartitionsResolveNodesAndDefault) {
   auto cfg = parse_ok(
       "[[nodes]]\nnames = \"a[1-3]\"\ncpus = 1\nmemory = 1\n"

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <sluice/features.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace sluice::config_reader {
 namespace {
 
 using toml::node_type;
+
+bool has_feature_in(std::string_view csv, std::string_view name) {
+  for (std::string_view f : split_features(csv))
+    if (f == name) return true;
+  return false;
+}
 
 void read_memory(Section& s, std::uint64_t& out) {
   const toml::node* n = s.get("memory", node_type::none, true);
@@ -29,6 +36,38 @@ void read_memory(Section& s, std::uint64_t& out) {
   } else {
     s.error(*n, "memory", "expected string or integer, got " + type_name(n->type()));
   }
+}
+
+// "features": an array of names (["gpu", "a40"]) or one comma-separated string ("gpu,a40"), kept
+// comma separated in Node::features. Each name must be usable in a -C expression.
+void read_features(Section& s, std::string& out) {
+  const toml::node* n = s.get("features", node_type::none);
+  if (!n) return;
+  std::vector<std::pair<std::string, const toml::node*>> names;  // name, where it was written
+  if (const auto* text = n->as_string()) {
+    for (std::string_view f : split_features(text->get())) names.emplace_back(std::string(f), n);
+  } else if (const auto* array = n->as_array()) {
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      if (const auto* f = (*array)[i].as_string())
+        names.emplace_back(f->get(), &(*array)[i]);
+      else
+        s.error((*array)[i], "features[" + std::to_string(i) + "]",
+                "expected string, got " + type_name((*array)[i].type()));
+    }
+  } else {
+    return s.error(*n, "features", "expected array of strings or string, got " + type_name(n->type()));
+  }
+  std::string joined;
+  for (const auto& [name, at] : names) {
+    if (!valid_feature_name(name)) {
+      s.error(*at, "features",
+              "invalid feature " + in_quotes(name) + " (a name without blanks and without & | ( ) [ ] * ! ,)");
+      continue;
+    }
+    if (has_feature_in(joined, name)) continue;  // listed twice: once is enough
+    joined += (joined.empty() ? "" : ",") + name;
+  }
+  out = joined;
 }
 
 }  // namespace
@@ -51,7 +90,8 @@ void read_nodes(Section& root, std::vector<Node>& nodes) {
       }
       gpus->finish();
     }
-    s.read("features", proto.features);
+    read_features(s, proto.features);
+    s.read("weight", proto.weight, 0);
     s.finish();
     if (!names) continue;
     auto list = read_hostlist(s, *names, "names", expr);

@@ -118,6 +118,7 @@ bool Nodes::reconfigure(std::vector<Node> configured, const std::vector<const Jo
       keep.gpus = n.gpus;
       keep.partitions = n.partitions;
       keep.features = n.features;
+      keep.weight = n.weight;
       n = std::move(keep);
     }
   }

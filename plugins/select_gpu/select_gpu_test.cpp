@@ -58,8 +58,10 @@ std::string show(const std::vector<NodeAlloc>& allocs) {
   return out;
 }
 
+// The plugin with `strategy` and CPU-only jobs free to use GPU nodes: the cases of Select, Sequence
+// and Feasible are about the strategy alone (Policy covers the other options).
 test::Harness load_select(const std::string& strategy) {
-  return test::load("select", SLUICE_PLUGIN_PATH, "strategy = \"" + strategy + "\"");
+  return test::load("select", SLUICE_PLUGIN_PATH, "strategy = \"" + strategy + "\"\ncpu_jobs_avoid_gpu_nodes = false");
 }
 
 // A job admitted to partition "gpu" (one task, one CPU, testkit::JobBuilder's), changed by `request`.
@@ -273,14 +275,15 @@ INSTANTIATE_TEST_SUITE_P(
           {gpu_job().gpus(1, "t4"), "g1(cpus=1 gpus=3)"},
           {gpu_job().gpus(1, "t4"), "g2(cpus=1 gpus=2)"},
           {gpu_job().gpus(1, "t4"), "Resources"}}},
-        {"TypedGpusOnlyOfThatType",
+        {"TypedGpusOnlyOfThatTypeAndOneTypePerNode",
          "pack",
          nullptr,
          {{gpu_job().gpus(1, "a10"), "g2(cpus=1 gpus=0)"},
           {gpu_job().gpus_per_node(2, "a40"), "g4(cpus=1 gpus=0,1)"},
-          {gpu_job().gpus(2), "g2(cpus=1 gpus=1,2)"},
-          {gpu_job().gpus(1, "a10"), "Resources"},
-          {gpu_job().gpus(1), "g1(cpus=1 gpus=0)"}}},
+          {gpu_job().gpus(2), "g1(cpus=1 gpus=0,1)"},  // g2's free a10 and t4 are not mixed
+          {gpu_job().gpus(1, "a10"), "g2(cpus=1 gpus=1)"},
+          {gpu_job().gpus(1), "g2(cpus=1 gpus=2)"},
+          {gpu_job().gpus(1, "a10"), "Resources"}}},
         {"NodelistAndExclude",
          "pack",
          nullptr,
@@ -328,6 +331,154 @@ INSTANTIATE_TEST_SUITE_P(
           {testkit::JobBuilder().partition("cpu"), "Resources"}}},
     }),
     case_name<SequenceCase>);
+
+// Partition "all" for the options beyond the strategy, every node 16 CPUs and 64000 MB:
+// p1: 4 t4 (link groups 0,0,1,1), features gpu,t4; p2: 4 a40 (link groups 0,1,0,1), gpu,a40,nvlink;
+// p3: 2 a10 (GPUs 0-1) and 2 t4 (2-3), no link groups known, gpu,a10,t4; c1: no GPU, cpu;
+// c2: no GPU, cpu,bigmem, weight 5. Every other weight is 1.
+testkit::FakeCluster policy_cluster() {
+  testkit::FakeCluster c;
+  c.add_node("p1", {.cpus = 16, .mem_mb = 64000, .gpus = {{"t4", 4}}, .features = "gpu,t4"})
+      .add_node("p2", {.cpus = 16, .mem_mb = 64000, .gpus = {{"a40", 4}}, .features = "gpu,a40,nvlink"})
+      .add_node("p3", {.cpus = 16, .mem_mb = 64000, .gpus = {{"a10", 2}, {"t4", 2}}, .features = "gpu,a10,t4"})
+      .add_node("c1", {.cpus = 16, .mem_mb = 64000, .features = "cpu"})
+      .add_node("c2", {.cpus = 16, .mem_mb = 64000, .features = "cpu,bigmem", .weight = 5})
+      .add_partition("all");
+  for (std::int32_t i = 0; i < 4; ++i) {
+    c.node("p1").gpus[i].link_group = i / 2;
+    c.node("p2").gpus[i].link_group = i % 2;
+  }
+  return c;
+}
+
+testkit::JobBuilder any_job() { return testkit::JobBuilder().partition("all"); }
+
+void fill(testkit::FakeCluster& c, const std::string& node) {
+  c.allocate(node, c.node(node).cpus, static_cast<std::uint32_t>(free_gpus(c.node(node)).size()));
+}
+
+const std::string kTypeOrder = "gpu_type_order = [\"t4\", \"a10\", \"a40\"]";
+
+struct PolicyCase {
+  std::string name;
+  std::string options;  // lines of [plugins.select.options]
+  LiveState state{};    // before the first job
+  std::vector<Step> steps;
+};
+
+class Policy : public testing::TestWithParam<PolicyCase> {};
+
+// Jobs placed one after the other on policy_cluster(), as in Sequence.
+TEST_P(Policy, PlacesByOptions) {
+  const PolicyCase& c = GetParam();
+  const test::Harness h = test::load("select", SLUICE_PLUGIN_PATH, c.options);
+  SelectPolicy* plugin = h.as<SelectPolicy>();
+  ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
+  testkit::FakeCluster cluster = policy_cluster();
+  if (c.state) c.state(cluster);
+  for (std::size_t i = 0; i < c.steps.size(); ++i) {
+    SCOPED_TRACE("job " + std::to_string(i + 1));
+    EXPECT_EQ(outcome(*plugin, testkit::JobBuilder(c.steps[i].job).id(i + 1).build(), cluster), c.steps[i].want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Policy,
+    testing::ValuesIn(std::vector<PolicyCase>{
+        {"CpuJobsGoToCpuNodesFirst",
+         "",
+         [](testkit::FakeCluster& c) { c.node("c2").weight = 1; },
+         {{any_job().cpus(16), "c1(cpus=16)"}, {any_job().cpus(16), "c2(cpus=16)"}, {any_job(), "p1(cpus=1)"}}},
+        {"CpuJobsMayUseGpuNodesWhenTheOptionIsOff",
+         "cpu_jobs_avoid_gpu_nodes = false",
+         nullptr,
+         {{any_job(), "p1(cpus=1)"}}},
+        {"GpuJobsNeverOnCpuNodes", "", nullptr, {{any_job().gpus(1), "p1(cpus=1 gpus=0)"}}},
+        {"LowerWeightFirst",
+         "cpu_jobs_avoid_gpu_nodes = false",
+         [](testkit::FakeCluster& c) { c.node("p1").weight = 3, c.node("p2").weight = 2; },
+         {{any_job(), "p3(cpus=1)"}, {any_job().gpus(1), "p3(cpus=1 gpus=0)"}}},
+        {"WeightBeforeCpuJobAvoidance",
+         "",
+         [](testkit::FakeCluster& c) { c.node("c1").weight = 2; },
+         {{any_job(), "p1(cpus=1)"}}},
+        {"WeightBeforeStrategy",
+         "strategy = \"spread\"",
+         [](testkit::FakeCluster& c) { c.allocate("c1", 12); },
+         {{any_job(), "c1(cpus=1)"}, {any_job().cpus(4), "p1(cpus=4)"}}},  // c2 weighs more
+        {"WithoutTypeOrderPackTakesTheBusiestGpuNode",
+         "",
+         [](testkit::FakeCluster& c) { c.allocate("p2", 1); },
+         {{any_job().gpus(1), "p2(cpus=1 gpus=0)"}}},
+        {"TypeOrderSparesTheValuableType",
+         kTypeOrder,
+         [](testkit::FakeCluster& c) { c.allocate("p2", 1); },
+         {{any_job().gpus(1), "p1(cpus=1 gpus=0)"}}},
+        {"TypeOrderTakesTheNextTypeWhenTheFirstIsGone",
+         kTypeOrder,
+         [](testkit::FakeCluster& c) {
+           fill(c, "p1"), c.node("p3").gpu_used = {false, false, true, true};
+         },
+         {{any_job().gpus(1), "p3(cpus=1 gpus=0)"},
+          {any_job().gpus(1), "p3(cpus=1 gpus=1)"},
+          {any_job().gpus(1), "p2(cpus=1 gpus=0)"}}},
+        {"TypeOrderWholeJobOnOneType",
+         kTypeOrder,
+         [](testkit::FakeCluster& c) { fill(c, "p1"); },
+         {{any_job().gpus(3), "p2(cpus=1 gpus=0,1,2)"}, {any_job().gpus(2), "p3(cpus=1 gpus=2,3)"}}},
+        {"UnlistedTypesComeLast", "gpu_type_order = [\"a40\"]", nullptr, {{any_job().gpus(1), "p2(cpus=1 gpus=0)"}}},
+        {"TypedRequestIgnoresTheOrder", kTypeOrder, nullptr, {{any_job().gpus(1, "a10"), "p3(cpus=1 gpus=0)"}}},
+        {"MultiNodeSameTypeFirst",
+         kTypeOrder,
+         nullptr,
+         {{any_job().nodes(2).gpus_per_node(2), "p1(cpus=1 gpus=0,1) p3(cpus=1 gpus=2,3)"}}},
+        {"MultiNodeMixesTypesOnlyWhenNoTypeServesAlone",
+         kTypeOrder,
+         [](testkit::FakeCluster& c) { fill(c, "p1"); },
+         {{any_job().nodes(2).gpus_per_node(2), "p2(cpus=1 gpus=0,2) p3(cpus=1 gpus=2,3)"}}},
+        {"TopologyKeepsAJobInOneLinkGroup", "", nullptr, {{any_job().gpus(2, "a40"), "p2(cpus=1 gpus=0,2)"}}},
+        {"TopologyOff", "topology = false", nullptr, {{any_job().gpus(2, "a40"), "p2(cpus=1 gpus=0,1)"}}},
+        {"TopologyPrefersTheGroupThatFitsExactly",
+         "",
+         gpus_used("p1", {true, false, false, false}),
+         {{any_job().gpus(2, "t4"), "p1(cpus=1 gpus=2,3)"}, {any_job().gpus(1, "t4"), "p1(cpus=1 gpus=1)"}}},
+        {"TopologySpansFewestGroups",
+         "",
+         gpus_used("p2", {false, true, false, false}),
+         {{any_job().gpus(3, "a40"), "p2(cpus=1 gpus=0,2,3)"}}},
+        {"TopologyUnknownTakesLowestIndices", "", nullptr, {{any_job().gpus(2, "a10"), "p3(cpus=1 gpus=0,1)"}}},
+        {"Constraint",
+         "",
+         nullptr,
+         {{any_job().constraint("a40"), "p2(cpus=1)"},
+          {any_job().constraint("a10|nvlink").gpus(1), "p2(cpus=1 gpus=0)"},
+          {any_job().constraint("gpu&a10").gpus(1), "p3(cpus=1 gpus=0)"},
+          {any_job().constraint("bigmem"), "c2(cpus=1)"},
+          {any_job().constraint("a40&t4"), "Resources"}}},
+        {"ConstraintAndNodelist",
+         "",
+         nullptr,
+         {{any_job().nodelist("p1").constraint("a40"), "ReqNodeNotAvail"},
+          {any_job().nodelist("p1").constraint("t4"), "p1(cpus=1)"}}},
+        {"GpusPerTask",
+         "",
+         nullptr,
+         {{any_job().tasks(2).gpus_per_task(2, "t4"), "p1(cpus=2 gpus=0,1,2,3)"},
+          {any_job().nodes(2).tasks(3).gpus_per_task(1, "a40"), "Resources"},
+          {any_job().nodes(2).tasks(3).gpus_per_task(1), "p2(cpus=2 gpus=0,2) p3(cpus=1 gpus=0)"}}},
+        {"CpusPerGpu",
+         "",
+         nullptr,
+         {{any_job().gpus(2, "a40").cpus_per_gpu(6), "p2(cpus=12 gpus=0,2)"},
+          {any_job().gpus(1, "a40").cpus_per_gpu(6), "Resources"},
+          {any_job().gpus(1, "a40").cpus_per_gpu(4), "p2(cpus=4 gpus=1)"}}},
+        {"MemPerGpu",
+         "",
+         nullptr,
+         {{any_job().gpus(2, "t4").mem_per_gpu_mb(30000), "p1(cpus=1 mem=60000 gpus=0,1)"},
+          {any_job().gpus(1, "t4").mem_per_gpu_mb(30000), "p3(cpus=1 mem=30000 gpus=2)"}}},
+    }),
+    case_name<PolicyCase>);
 
 struct FeasibleCase {
   std::string name;
@@ -394,6 +545,55 @@ INSTANTIATE_TEST_SUITE_P(
     }),
     case_name<FeasibleCase>);
 
+// The submission check with features and every GPU request form, on policy_cluster().
+class PolicyFeasible : public testing::TestWithParam<FeasibleCase> {};
+
+TEST_P(PolicyFeasible, JudgesConfiguredHardware) {
+  const FeasibleCase& c = GetParam();
+  const test::Harness h = test::load("select", SLUICE_PLUGIN_PATH, kTypeOrder);
+  SelectPolicy* plugin = h.as<SelectPolicy>();
+  ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
+  testkit::FakeCluster cluster = policy_cluster();
+  if (c.state) c.state(cluster);
+  auto job = any_job().build();
+  if (c.request) c.request(job.spec);
+  const Status s = plugin->feasible(job, cluster.view());
+  EXPECT_EQ(s.code, c.code);
+  EXPECT_EQ(s.message, c.message);
+}
+
+const std::string kBadFeature = "Invalid feature specification";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PolicyFeasible,
+    testing::ValuesIn(std::vector<FeasibleCase>{
+        {"Constraint", nullptr, [](JobSpec& s) { s.constraint = "a40|a10", s.gpus = 2; }},
+        {"ConstraintBusyStillFeasible", [](testkit::FakeCluster& c) { fill(c, "p2"), c.drain("p2"); },
+         [](JobSpec& s) { s.constraint = "nvlink", s.gpus = 4; }},
+        {"UnknownFeature", nullptr, [](JobSpec& s) { s.constraint = "h100"; }, Reject, kBadFeature},
+        {"UnknownFeatureInAnOr", nullptr, [](JobSpec& s) { s.constraint = "a40|h100"; }, Reject, kBadFeature},
+        {"NoNodeHasBoth", nullptr, [](JobSpec& s) { s.constraint = "a40&t4"; }, Reject, kNotAvailable},
+        {"ConstraintAndGpuTypeDisagree", nullptr,
+         [](JobSpec& s) { s.constraint = "a40", s.gpu_type = "t4", s.gpus = 1; }, Reject, kNotAvailable},
+        {"ListedNodeLacksFeature", nullptr, [](JobSpec& s) { s.constraint = "a40", s.nodelist = "p1"; }, Reject,
+         kNotAvailable},
+        {"MatchingOrRefused", nullptr, [](JobSpec& s) { s.constraint = "[a40|a10]"; }, Reject,
+         kBadFeature + " (matching OR ([a|b]) is not supported)"},
+        {"BadSyntax", nullptr, [](JobSpec& s) { s.constraint = "a40&"; }, Reject,
+         kBadFeature + " (a feature name is missing at the end)"},
+        {"TooManyOfAType", nullptr, [](JobSpec& s) { s.gpus_per_node = 9, s.gpu_type = "a40"; }, Reject, kNotAvailable},
+        {"UnknownType", nullptr, [](JobSpec& s) { s.gpus = 1, s.gpu_type = "h100"; }, Reject, kNotAvailable},
+        {"TypesNotMixedOnANode", nullptr, [](JobSpec& s) { s.gpus = 3, s.nodelist = "p3"; }, Reject, kNotAvailable},
+        {"GpusPerTask", nullptr, [](JobSpec& s) { s.ntasks = 4, s.gpus_per_task = 1; }},
+        {"GpusPerTaskTooMany", nullptr, [](JobSpec& s) { s.ntasks = 5, s.gpus_per_task = 1; }, Reject, kNotAvailable},
+        {"GpusPerTaskOverNodes", nullptr, [](JobSpec& s) { s.nodes = 2, s.ntasks = 5, s.gpus_per_task = 1; }},
+        {"CpusPerGpu", nullptr, [](JobSpec& s) { s.gpus = 4, s.cpus_per_gpu = 4; }},
+        {"CpusPerGpuTooMany", nullptr, [](JobSpec& s) { s.gpus = 4, s.cpus_per_gpu = 5; }, Reject, kNotAvailable},
+        {"MemPerGpu", nullptr, [](JobSpec& s) { s.gpus = 4, s.mem_per_gpu_mb = 16000; }},
+        {"MemPerGpuTooMuch", nullptr, [](JobSpec& s) { s.gpus = 4, s.mem_per_gpu_mb = 16001; }, Reject, kNotAvailable},
+    }),
+    case_name<FeasibleCase>);
+
 struct OptionCase {
   std::string name;
   std::string options;              // lines of [plugins.select.options]
@@ -425,6 +625,23 @@ INSTANTIATE_TEST_SUITE_P(
          "strategy = \"fill\"\nfast = true",
          {kAt + ":12: plugins.select.options.strategy: must be \"pack\" or \"spread\" (got \"fill\")",
           "t.toml:" + std::to_string(test::kOptionsLine + 1) + ":8: plugins.select.options.fast: unknown key"}},
+        {"EveryOption",
+         "strategy = \"spread\"\n" + kTypeOrder + "\ntopology = false\ncpu_jobs_avoid_gpu_nodes = false",
+         {}},
+        {"TypeOrderNotAnArray",
+         "gpu_type_order = \"t4\"",
+         {kAt + ":18: plugins.select.options.gpu_type_order: expected array of strings, got string"}},
+        {"TypeOrderBadEntries",
+         "gpu_type_order = [\"t4\", 3, \"\", \"t4\"]",
+         {kAt + ":25: plugins.select.options.gpu_type_order[1]: expected string, got integer",
+          kAt + ":28: plugins.select.options.gpu_type_order[2]: must not be empty",
+          kAt + ":32: plugins.select.options.gpu_type_order[3]: \"t4\" listed twice"}},
+        {"TopologyNotABoolean",
+         "topology = \"yes\"",
+         {kAt + ":12: plugins.select.options.topology: expected boolean, got string"}},
+        {"CpuJobsAvoidNotABoolean",
+         "cpu_jobs_avoid_gpu_nodes = 1",
+         {kAt + ":28: plugins.select.options.cpu_jobs_avoid_gpu_nodes: expected boolean, got integer"}},
     }),
     case_name<OptionCase>);
 
@@ -440,7 +657,8 @@ TEST(Example, LoadsThroughTheConfigLoader) {
   EXPECT_FALSE(pc.isolate);
   std::vector<std::string> keys;
   for (const auto& [key, value] : *pc.options) keys.emplace_back(key.str());
-  EXPECT_THAT(keys, ElementsAre("strategy"));  // every option the plugin knows
+  // every option the plugin knows
+  EXPECT_THAT(keys, UnorderedElementsAreArray({"strategy", "gpu_type_order", "topology", "cpu_jobs_avoid_gpu_nodes"}));
   pc.library = SLUICE_PLUGIN_PATH;
   const auto loaded = load_plugin(*cfg, pc, errors);
   ASSERT_TRUE(loaded) << testing::PrintToString(errors);
@@ -449,13 +667,19 @@ TEST(Example, LoadsThroughTheConfigLoader) {
   ASSERT_TRUE(plugin);
   EXPECT_EQ(plugin->name(), "select/select_gpu");
 
-  // Judged on the example's hardware: gpu[1-2] with 4 a100 each, gpu3 with 2 a100 and 2 t4.
+  // Judged on the example's hardware: gpu[1-2] with 4 a100 each, gpu3 with 2 a100 and 2 t4, cpu1.
   const ClusterView cluster{cfg->nodes, cfg->partitions};
   const auto feasible = [&](testkit::JobBuilder job) { return plugin->feasible(job.build(), cluster).message; };
   EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(3).gpus_per_node(2, "a100")), "");
   EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").gpus(2, "t4")), "");
   EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").gpus(3, "t4")), kNotAvailable);
-  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(4)), kNotAvailable);
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(4)), "");
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(5)), kNotAvailable);
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(3).constraint("nvlink|t4")), "");
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").nodes(3).constraint("nvlink")), kNotAvailable);
+  EXPECT_EQ(feasible(testkit::JobBuilder().partition("gpu").constraint("h100")), "Invalid feature specification");
+  EXPECT_EQ(cfg->node("cpu1")->weight, 10u);
+  EXPECT_EQ(cfg->node("gpu1")->features, "gpu,a100,nvlink");
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+#include <sluice/features.hpp>
 #include <sluice/plugin.hpp>
 #include <string>
 #include <string_view>
@@ -106,18 +108,27 @@ struct Share {
   bool operator==(const Share&) const = default;
 };
 
-// The job's shares on `count` nodes, as Slurm splits a request: tasks (-n, times -c CPUs) and -G
-// GPUs spread evenly, the remainder to the first nodes (-N2 -n3: 2+1 tasks); --mem and
-// --gres=gpu:N are per node; a node with no task still gets one CPU. Each share demands at least
-// as much as the next in every resource.
+// The job's shares on `count` nodes, as Slurm splits a request. Node i (from 0) gets:
+// - tasks: -n spread evenly, the remainder to the first nodes (-N2 -n3: 2+1 tasks);
+// - GPUs: the most of --gres=gpu:N / --gpus-per-node (per node), -G split like the tasks (-N2 -G3:
+//   2+1), and --gpus-per-task x its tasks;
+// - CPUs: its tasks x -c; with --cpus-per-gpu instead its GPUs x --cpus-per-gpu, and at least one
+//   per task (Slurm's --cpus-per-gpu replaces -c); at least 1 in every case, so a node with no task
+//   still gets one CPU;
+// - memory (MB): --mem; without --mem, its GPUs x --mem-per-gpu (Slurm: --mem wins; the CLI refuses
+//   both together).
+// Each share demands at least as much as the next in every resource.
 inline std::vector<Share> shares(const JobSpec& s, std::size_t count) {
   const std::uint64_t tasks = std::max<std::uint32_t>(1, s.ntasks);
   std::vector<Share> out(count);
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint64_t node_tasks = tasks / count + (i < tasks % count);
-    out[i].cpus = std::max<std::uint64_t>(1, node_tasks * s.cpus_per_task);
-    out[i].mem_mb = s.mem_mb;
-    out[i].gpus = std::max(s.gpus_per_node, static_cast<std::uint32_t>(s.gpus / count + (i < s.gpus % count)));
+    const std::uint64_t split = s.gpus / count + (i < s.gpus % count);
+    const std::uint64_t gpus = std::max({std::uint64_t{s.gpus_per_node}, split, node_tasks * s.gpus_per_task});
+    out[i].gpus = static_cast<std::uint32_t>(std::min<std::uint64_t>(gpus, std::numeric_limits<std::uint32_t>::max()));
+    out[i].cpus = s.cpus_per_gpu ? std::max(node_tasks, gpus * s.cpus_per_gpu) : node_tasks * s.cpus_per_task;
+    out[i].cpus = std::max<std::uint64_t>(1, out[i].cpus);
+    out[i].mem_mb = s.mem_mb ? s.mem_mb : gpus * s.mem_per_gpu_mb;
   }
   return out;
 }
@@ -148,14 +159,44 @@ inline bool candidate_nodes(const JobView& job, const Partition& p, const Cluste
   return listed.size() == names.size();
 }
 
+namespace detail {
+
+// Why usable node `n` of the job's partition cannot take `a`, part of a placement for `s` (its
+// parsed constraint `c`): the per-node rules of placement_problem below. Empty when none.
+inline std::string node_alloc_problem(const JobSpec& s, const Constraint& c, const Node& n, const NodeAlloc& a) {
+  const std::string where = "node " + a.node + ": ";
+  if (!c.matches(n)) return "node " + a.node + " lacks the features asked (-C " + s.constraint + ")";
+  if (a.cpus == 0) return where + "no CPUs";
+  const std::uint64_t gpus = a.gpus.size();
+  if (s.cpus_per_gpu && a.cpus < gpus * s.cpus_per_gpu)
+    return where + std::to_string(a.cpus) + " CPUs given, " + std::to_string(gpus * s.cpus_per_gpu) +
+           " asked (--cpus-per-gpu)";
+  const std::uint64_t mem = s.mem_mb ? s.mem_mb : gpus * s.mem_per_gpu_mb;
+  if (a.mem_mb < mem)
+    return where + std::to_string(a.mem_mb) + " MB given, " + std::to_string(mem) + " asked" +
+           (s.mem_mb ? "" : " (--mem-per-gpu)");
+  if (gpus < s.gpus_per_node)
+    return where + std::to_string(gpus) + " GPUs given, " + std::to_string(s.gpus_per_node) + " asked per node";
+  for (auto g : a.gpus) {
+    const std::size_t slot = gpu_slot(n, g);
+    if (slot < n.gpus.size() && !s.gpu_type.empty() && n.gpus[slot].type != s.gpu_type)
+      return where + "GPU " + std::to_string(g) + " is " + n.gpus[slot].type + ", " + s.gpu_type + " asked";
+  }
+  return alloc_problem(n, a);
+}
+
+}  // namespace detail
+
 // The select contract: why `placement` (a select() answer for `job`) cannot be applied to
 // `cluster` now; empty when it can. A placement must
 // - name at least max(1, -N) nodes and every -w node, each once, none of -x;
-// - use only nodes that exist, are usable (node_usable) and belong to the job's partition;
-// - give each node at least 1 CPU and the job's --mem (MB per node), and in total at least
-//   ntasks x cpus-per-task CPUs;
-// - give each node at least --gres=gpu:N GPUs and in total at least -G GPUs, all of the requested
-//   type when one was given;
+// - use only nodes that exist, are usable (node_usable), belong to the job's partition and
+//   satisfy its -C/--constraint (features.hpp);
+// - give each node at least 1 CPU, --cpus-per-gpu x its GPUs CPUs, and its memory: --mem (MB per
+//   node), else --mem-per-gpu x its GPUs;
+// - give in total at least ntasks x cpus-per-task CPUs (with --cpus-per-gpu: ntasks);
+// - give each node at least --gres=gpu:N GPUs and in total at least max(-G, ntasks x
+//   --gpus-per-task) GPUs, all of the requested type when one was given;
 // - fit what is free on every node (alloc_problem).
 inline std::string placement_problem(const JobView& job, const ClusterView& cluster,
                                      const std::vector<NodeAlloc>& placement) {
@@ -163,6 +204,9 @@ inline std::string placement_problem(const JobView& job, const ClusterView& clus
   if (placement.empty()) return "no nodes";
   if (placement.size() < std::max<std::uint32_t>(1, s.nodes))
     return std::to_string(placement.size()) + " nodes given, " + std::to_string(s.nodes) + " asked (-N)";
+  Constraint constraint;
+  if (std::string why = parse_constraint(s.constraint, constraint); !why.empty())
+    return "invalid constraint \"" + s.constraint + "\": " + why;
   const Partition* part = cluster.partition(s.partition);
   const std::vector<std::string> listed = split_node_names(s.nodelist), excluded = split_node_names(s.exclude);
   std::uint64_t cpus = 0, gpus = 0;
@@ -179,28 +223,20 @@ inline std::string placement_problem(const JobView& job, const ClusterView& clus
       return "node " + a.node + " is not in partition " + s.partition;
     if (std::find(excluded.begin(), excluded.end(), a.node) != excluded.end())
       return "node " + a.node + " is excluded (-x)";
-    if (a.cpus == 0) return "node " + a.node + ": no CPUs";
-    if (a.mem_mb < s.mem_mb)
-      return "node " + a.node + ": " + std::to_string(a.mem_mb) + " MB given, " + std::to_string(s.mem_mb) + " asked";
-    if (a.gpus.size() < s.gpus_per_node)
-      return "node " + a.node + ": " + std::to_string(a.gpus.size()) + " GPUs given, " +
-             std::to_string(s.gpus_per_node) + " asked per node";
-    for (auto g : a.gpus) {
-      const std::size_t slot = gpu_slot(*n, g);
-      if (slot < n->gpus.size() && !s.gpu_type.empty() && n->gpus[slot].type != s.gpu_type)
-        return "node " + a.node + ": GPU " + std::to_string(g) + " is " + n->gpus[slot].type + ", " + s.gpu_type +
-               " asked";
-    }
-    if (std::string why = alloc_problem(*n, a); !why.empty()) return why;
+    if (std::string why = detail::node_alloc_problem(s, constraint, *n, a); !why.empty()) return why;
     cpus += a.cpus;
     gpus += a.gpus.size();
   }
   for (const auto& name : listed)
     if (std::none_of(placement.begin(), placement.end(), [&](const NodeAlloc& a) { return a.node == name; }))
       return "node " + name + " asked (-w) but not given";
-  const std::uint64_t want_cpus = static_cast<std::uint64_t>(std::max<std::uint32_t>(1, s.ntasks)) * s.cpus_per_task;
+  const std::uint64_t tasks = std::max<std::uint32_t>(1, s.ntasks);
+  const std::uint64_t want_cpus = s.cpus_per_gpu ? tasks : tasks * s.cpus_per_task;
   if (cpus < want_cpus) return std::to_string(cpus) + " CPUs given, " + std::to_string(want_cpus) + " asked";
   if (gpus < s.gpus) return std::to_string(gpus) + " GPUs given, " + std::to_string(s.gpus) + " asked (-G)";
+  if (gpus < tasks * s.gpus_per_task)
+    return std::to_string(gpus) + " GPUs given, " + std::to_string(tasks * s.gpus_per_task) +
+           " asked (--gpus-per-task)";
   return {};
 }
 

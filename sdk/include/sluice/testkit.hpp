@@ -36,12 +36,14 @@ namespace sluice::testkit {
 // What the fake clock reads (Context::now, JobView::submit_time).
 inline constexpr Time kNow = 1'700'000'000;
 
-// One node's hardware. GPUs by type, numbered as the host numbers them: types in alphabetical
-// order, indices from 0 ({{"a100", 2}, {"t4", 1}}: 0-1 are a100, 2 is t4).
+// One node's hardware (and its features and weight). GPUs by type, numbered as the host numbers them: types in
+// alphabetical order, indices from 0 ({{"a100", 2}, {"t4", 1}}: 0-1 are a100, 2 is t4).
 struct NodeSpec {
   std::uint32_t cpus = 1;
   std::uint64_t mem_mb = 1024;
   std::map<std::string, std::uint32_t> gpus = {};
+  std::string features = {};  // comma separated, as Node::features: "gpu,a40"
+  std::uint32_t weight = 1;   // Slurm's Weight: lower first
 };
 
 // A cluster as the host shows it to plugins: nodes (responding and idle unless marked), partitions
@@ -55,6 +57,8 @@ class FakeCluster {
     n.cpus = spec.cpus;
     n.mem_mb = n.free_mem_mb = spec.mem_mb;
     n.responding = true;
+    n.features = spec.features;
+    n.weight = spec.weight;
     for (const auto& [type, count] : spec.gpus)
       for (std::uint32_t i = 0; i < count; ++i) n.gpus.push_back({static_cast<std::uint32_t>(n.gpus.size()), type});
     n.gpu_used.assign(n.gpus.size(), false);
@@ -160,14 +164,18 @@ class JobBuilder {
     job_.group = std::move(group);
     return set(job_.user, std::move(user));
   }
-  JobBuilder& name(std::string name) { return set(job_.spec.name, std::move(name)); }            // -J
-  JobBuilder& partition(std::string name) { return set(job_.spec.partition, std::move(name)); }  // -p
-  JobBuilder& nodes(std::uint32_t n) { return set(job_.spec.nodes, n); }                         // -N
-  JobBuilder& tasks(std::uint32_t n) { return set(job_.spec.ntasks, n); }                        // -n
-  JobBuilder& cpus(std::uint32_t per_task) { return set(job_.spec.cpus_per_task, per_task); }    // -c
-  JobBuilder& mem_mb(std::uint64_t per_node) { return set(job_.spec.mem_mb, per_node); }         // --mem
-  JobBuilder& time_limit(Time seconds) { return set(job_.spec.time_limit, seconds); }            // -t; kUnlimited
-  JobBuilder& nodelist(std::string hosts) { return set(job_.spec.nodelist, std::move(hosts)); }  // -w
+  JobBuilder& name(std::string name) { return set(job_.spec.name, std::move(name)); }              // -J
+  JobBuilder& partition(std::string name) { return set(job_.spec.partition, std::move(name)); }    // -p
+  JobBuilder& nodes(std::uint32_t n) { return set(job_.spec.nodes, n); }                           // -N
+  JobBuilder& tasks(std::uint32_t n) { return set(job_.spec.ntasks, n); }                          // -n
+  JobBuilder& cpus(std::uint32_t per_task) { return set(job_.spec.cpus_per_task, per_task); }      // -c
+  JobBuilder& mem_mb(std::uint64_t per_node) { return set(job_.spec.mem_mb, per_node); }           // --mem
+  JobBuilder& time_limit(Time seconds) { return set(job_.spec.time_limit, seconds); }              // -t; kUnlimited
+  JobBuilder& nodelist(std::string hosts) { return set(job_.spec.nodelist, std::move(hosts)); }    // -w
+  JobBuilder& exclude(std::string hosts) { return set(job_.spec.exclude, std::move(hosts)); }      // -x
+  JobBuilder& constraint(std::string expr) { return set(job_.spec.constraint, std::move(expr)); }  // -C
+  JobBuilder& cpus_per_gpu(std::uint32_t n) { return set(job_.spec.cpus_per_gpu, n); }             // --cpus-per-gpu
+  JobBuilder& mem_per_gpu_mb(std::uint64_t mb) { return set(job_.spec.mem_per_gpu_mb, mb); }       // --mem-per-gpu
   // -G [type:]N: GPUs over the whole job; empty type: any.
   JobBuilder& gpus(std::uint32_t total, std::string type = "") {
     job_.spec.gpu_type = std::move(type);
@@ -177,6 +185,11 @@ class JobBuilder {
   JobBuilder& gpus_per_node(std::uint32_t per_node, std::string type = "") {
     job_.spec.gpu_type = std::move(type);
     return set(job_.spec.gpus_per_node, per_node);
+  }
+  // --gpus-per-task=[type:]N: GPUs for each task.
+  JobBuilder& gpus_per_task(std::uint32_t per_task, std::string type = "") {
+    job_.spec.gpu_type = std::move(type);
+    return set(job_.spec.gpus_per_task, per_task);
   }
   JobView build() const { return job_; }
 

@@ -74,10 +74,6 @@ const char* preempt_name(PreemptMode m) {
   return m == PreemptMode::Requeue ? "REQUEUE" : m == PreemptMode::Cancel ? "CANCEL" : "OFF";
 }
 
-std::string gres_request(const Job& j, std::uint32_t count) {
-  return "gres:gpu:" + (j.spec.gpu_type.empty() ? "" : j.spec.gpu_type + ":") + std::to_string(count);
-}
-
 std::string mem_or_zero(std::uint64_t mb) { return mb ? format_mem_mb(mb) : "0"; }
 
 std::string sorted_hostlist(std::vector<std::string> names) {

@@ -46,8 +46,6 @@ std::string user_of(const Job& j);
 std::string group_of(const Job& j);
 // "OFF", "CANCEL", "REQUEUE".
 const char* preempt_name(PreemptMode m);
-// "gres:gpu:t4:2" (Slurm's TRES-per-node form of a GPU count; no type when none was asked).
-std::string gres_request(const Job& j, std::uint32_t count);
 // Memory in Slurm's units ("4000M", "16G"), "0" for none.
 std::string mem_or_zero(std::uint64_t mb);
 

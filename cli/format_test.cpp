@@ -225,6 +225,29 @@ TEST(CliSqueue, PendingReasonsAndTres) {  // 13_pending_reasons
             "                 4     batch     fill     root  RUNNING       0:01  12:00:00      1 n4 N/A\n");
 }
 
+TEST(CliSqueue, GpuRequests) {
+  Job per_node = make_job(1, "batch", "pn", JobState::Running, {"n1"});
+  per_node.spec.gpus_per_node = 2;
+  per_node.spec.gpu_type = "t4";
+  Job per_job = make_job(2, "batch", "pj", JobState::Pending);
+  per_job.spec.gpus = 5;
+  Job per_task = make_job(3, "batch", "pt", JobState::Pending);
+  per_task.spec.gpus_per_task = 1;
+  per_task.spec.constraint = "a40";
+  std::vector<std::string> unknown;
+  const Format f = parse_long_format("JobID:4,tres-per-node:16,tres-per-job:14,tres-per-task:14,Feature:8",
+                                     kSqueueLongNames, &unknown);
+  EXPECT_TRUE(unknown.empty());
+  std::string out = squeue_header(f);
+  for (const Job* j : {&per_node, &per_job, &per_task}) out += squeue_line(*j, f, kT0);
+  EXPECT_EQ(out,
+            "JOBITRES_PER_NODE   TRES_PER_JOB  TRES_PER_TASK FEATURES\n"
+            "1   gres:gpu:t4:2   N/A           N/A           (null)  \n"
+            "2   N/A             gres:gpu:5    N/A           (null)  \n"
+            "3   N/A             N/A           gres:gpu:1    a40     \n");
+  EXPECT_EQ(squeue_line(per_node, parse_format("%b"), kT0), "gres:gpu:t4:2\n");
+}
+
 TEST(CliSqueue, CustomFormatAndInvalidLimit) {  // 10_errors
   std::vector<Job> jobs;
   for (std::uint64_t id : {11, 12, 13, 14}) {
@@ -441,6 +464,20 @@ TEST(CliSinfo, DrainedDownAndFilters) {
             "PARTITION NODES CPUS(A/I/O/T) REASON\nprioritized 1 3/0/5/8 maint\nbatch 1 3/0/5/8 maint\n");
 }
 
+TEST(CliSinfo, GresUsed) {
+  auto nodes = make_nodes({2, 0});
+  nodes[0].gpu_used = {true, true, false, false};
+  std::vector<std::string> unknown;
+  const Format f = parse_long_format("NodeList:9,Gres:10,GresUsed:30", kSinfoLongNames, &unknown);
+  EXPECT_TRUE(unknown.empty());
+  SinfoOptions o;
+  o.partitions = {"batch"};
+  EXPECT_EQ(sinfo_report(nodes, make_parts(), f, o, true),
+            "NODELIST GRES      GRES_USED                     \n"
+            "n1       gpu:t4:4  gpu:t4:2(IDX:0-1)             \n"
+            "n2       gpu:t4:4  gpu:t4:0(IDX:N/A)             \n");
+}
+
 TEST(CliSinfo, MinMaxValues) {
   auto nodes = make_nodes({0, 0});
   nodes[1].cpus = 16;
@@ -468,14 +505,14 @@ TEST(CliScontrol, ShowNode) {  // 03_scontrol_show_node (no Port=: Sluice agents
       "   Partitions=prioritized,batch \n"
       "   BootTime=2026-11-26T03:37:05 SlurmdStartTime=2026-11-26T03:52:07\n"
       "   LastBusyTime=2026-11-26T03:52:07\n"
-      "   CfgTRES=cpu=8,mem=4000M,billing=8\n"
+      "   CfgTRES=cpu=8,mem=4000M,billing=8,gres/gpu=4,gres/gpu:t4=4\n"  // with AccountingStorageTRES=gres/gpu
       "   AllocTRES=\n"
       "   CapWatts=n/a\n"
       "   CurrentWatts=0 AveWatts=0\n"
       "   ExtSensorsJoules=n/s ExtSensorsWatts=0 ExtSensorsTemp=n/s\n"
       "\n";
   want.replace(want.find("Port=17001 "), 11, "");
-  EXPECT_EQ(show_node(make_node("n1"), false), want);
+  EXPECT_EQ(show_node(make_node("n1"), false, false), want);
   Node busy = make_node("n1", 2);
   busy.last_busy = 1795665132;
   std::string mixed = want;
@@ -483,17 +520,39 @@ TEST(CliScontrol, ShowNode) {  // 03_scontrol_show_node (no Port=: Sluice agents
   mixed.replace(mixed.find("State=IDLE"), 10, "State=MIXED");
   mixed.replace(mixed.find("LastBusyTime=2026-11-26T03:52:07"), 32, "LastBusyTime=2026-11-26T03:52:12");
   mixed.replace(mixed.find("AllocTRES="), 10, "AllocTRES=cpu=2");
-  EXPECT_EQ(show_node(busy, false), mixed);
+  EXPECT_EQ(show_node(busy, false, false), mixed);
   Node drained = make_node("n2");
   drained.drain = true;
   drained.reason = "maint";
   drained.reason_user = "root";
   drained.reason_time = 1795665129;
-  const std::string text = show_node(drained, false);
+  const std::string text = show_node(drained, false, false);
   EXPECT_NE(text.find("   State=IDLE+DRAIN ThreadsPerCore=1"), std::string::npos);
   EXPECT_TRUE(text.ends_with("ExtSensorsTemp=n/s\n   Reason=maint [root@2026-11-26T03:52:09]\n\n")) << text;
-  const std::string one = show_node(drained, true);
+  const std::string one = show_node(drained, false, true);
   EXPECT_EQ(one.find('\n'), one.size() - 1);
+}
+
+TEST(CliScontrol, ShowNodeGpusInUse) {
+  Node n = make_node("n1", 2);
+  n.alloc_mem_mb = 2048;
+  n.gpus.push_back({4, "a10"});
+  n.gpu_used = {true, true, false, false, false};
+  const std::string plain = show_node(n, false, false);
+  EXPECT_NE(plain.find("   Gres=gpu:t4:4,gpu:a10:1\n"), std::string::npos) << plain;  // GresUsed only with -d
+  EXPECT_NE(plain.find("   CfgTRES=cpu=8,mem=4000M,billing=8,gres/gpu=5,gres/gpu:t4=4,gres/gpu:a10=1\n"),
+            std::string::npos)
+      << plain;
+  EXPECT_NE(plain.find("   AllocTRES=cpu=2,mem=2G,gres/gpu=2,gres/gpu:t4=2\n"), std::string::npos) << plain;
+  const std::string details = show_node(n, true, false);
+  EXPECT_NE(details.find("   Gres=gpu:t4:4,gpu:a10:1 GresUsed=gpu:t4:2(IDX:0-1),gpu:a10:0(IDX:N/A)\n"),
+            std::string::npos)
+      << details;
+  Node cpu_only = make_node("c1");
+  cpu_only.gpus.clear();
+  const std::string none = show_node(cpu_only, true, false);
+  EXPECT_NE(none.find("   Gres=(null)\n"), std::string::npos) << none;
+  EXPECT_NE(none.find("   CfgTRES=cpu=8,mem=4000M,billing=8\n"), std::string::npos) << none;
 }
 
 TEST(CliScontrol, ShowPartition) {  // 03_scontrol_show_partition
@@ -587,6 +646,22 @@ TEST(CliScontrol, ShowJob) {
             std::string::npos)
       << multi_text;
   EXPECT_NE(multi_text.find("   Power=\n   TresPerJob=gres:gpu:6\n   \n\n"), std::string::npos);
+  EXPECT_NE(multi_text.find("   TRES=cpu=2,node=2,billing=2,gres/gpu=6,gres/gpu:t4=6\n"), std::string::npos)
+      << multi_text;
+
+  Job asks = make_job(31, "batch", "asks", JobState::Pending);
+  asks.spec.gpus_per_task = 2;
+  asks.spec.ntasks = 2;
+  asks.spec.gpu_type = "a40";
+  asks.spec.cpus_per_gpu = 4;
+  asks.spec.mem_per_gpu_mb = 8192;
+  asks.spec.constraint = "a40|a10";
+  const std::string asks_text = show_job(asks, kT0, {}, make_parts(), false, false);
+  for (const char* line :
+       {"   TRES=cpu=2,node=1,billing=2,gres/gpu=4,gres/gpu:a40=4\n", "   Features=a40|a10 DelayBoot",
+        "   Power=\n   CpusPerTres=gres:gpu:a40:4\n   MemPerTres=gres:gpu:a40:8192\n"
+        "   TresPerTask=gres:gpu:a40:2\n   \n\n"})
+    EXPECT_NE(asks_text.find(line), std::string::npos) << line << "\nin:\n" << asks_text;
 
   Job j5 = make_job(5, "batch", "waitres", JobState::Pending);
   j5.reason = "Resources";
@@ -642,6 +717,26 @@ TEST(CliSacct, Lines) {
             "5                 Unknown   00:00:00 None as+             Unknown   12:00:00        0 \n");
   EXPECT_FALSE(parse_acct_fields("jobid,bogus%3", &bad));
   EXPECT_EQ(bad, "bogus%3");
+}
+
+TEST(CliSacct, Tres) {
+  Job j = make_job(9, "batch", "gpuenv", JobState::Completed, {"n1"});
+  j.alloc[0].gpus = {0, 1};
+  j.alloc[0].mem_mb = 2048;
+  j.spec.gpus_per_node = 2;
+  j.spec.gpu_type = "t4";
+  j.spec.mem_mb = 2048;
+  std::string bad;
+  const auto fields = parse_acct_fields("jobid,alloctres,reqtres,reqcpus", &bad);
+  ASSERT_TRUE(fields) << bad;
+  EXPECT_EQ(sacct_header(*fields, Parsable::NoEnding), "JobID|AllocTRES|ReqTRES|ReqCPUS\n");
+  EXPECT_EQ(sacct_line(j, *fields, Parsable::NoEnding, kT0 + 60),
+            "9|billing=1,cpu=1,gres/gpu=2,gres/gpu:t4=2,mem=2G,node=1|"
+            "billing=1,cpu=1,gres/gpu=2,gres/gpu:t4=2,mem=2G,node=1|1\n");
+  Job pending = make_job(10, "batch", "wait", JobState::Pending);
+  EXPECT_EQ(sacct_line(pending, *fields, Parsable::NoEnding, kT0), "10||billing=1,cpu=1,node=1|1\n");
+  EXPECT_EQ((*parse_acct_fields("req", &bad))[0].name, "ReqCPUS");  // prefixes still find the older fields
+  EXPECT_EQ((*parse_acct_fields("alloc", &bad))[0].name, "AllocCPUS");
 }
 
 }  // namespace

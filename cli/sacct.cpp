@@ -15,7 +15,9 @@
 #include "cli/commands.hpp"
 #include "cli/describe.hpp"
 #include "cli/format.hpp"
+#include "cli/gpus.hpp"
 #include "cli/rpc.hpp"
+#include "core/slurm/mem.hpp"
 #include "core/slurm/timefmt.hpp"
 #include "core/util/text.hpp"
 
@@ -30,20 +32,39 @@ struct AcctSpec {
   int width;
 };
 constexpr AcctSpec kAcctFields[] = {
-    {"Account", 10},   {"AllocCPUS", 10},  {"AllocNodes", 10}, {"Comment", 14},   {"DerivedExitCode", 15},
-    {"Elapsed", 10},   {"ElapsedRaw", 10}, {"Eligible", 19},   {"End", 19},       {"ExitCode", 8},
-    {"GID", 6},        {"Group", 9},       {"JobID", -12},     {"JobIDRaw", -12}, {"JobName", 10},
-    {"NCPUS", 10},     {"NNodes", 8},      {"NodeList", 15},   {"NTasks", 8},     {"Priority", 10},
-    {"Partition", 10}, {"QOS", 10},        {"Reason", 22},     {"ReqCPUS", 8},    {"ReqMem", 10},
-    {"ReqNodes", 8},   {"Restarts", 8},    {"Start", 19},      {"State", 10},     {"Submit", 19},
-    {"Timelimit", 10}, {"User", 9},        {"UID", 6},         {"WorkDir", 20},
+    {"Account", 10},         {"AllocCPUS", 10}, {"AllocNodes", 10}, {"AllocTRES", 10}, {"Comment", 14},
+    {"DerivedExitCode", 15}, {"Elapsed", 10},   {"ElapsedRaw", 10}, {"Eligible", 19},  {"End", 19},
+    {"ExitCode", 8},         {"GID", 6},        {"Group", 9},       {"JobID", -12},    {"JobIDRaw", -12},
+    {"JobName", 10},         {"NCPUS", 10},     {"NNodes", 8},      {"NodeList", 15},  {"NTasks", 8},
+    {"Priority", 10},        {"Partition", 10}, {"QOS", 10},        {"Reason", 22},    {"ReqCPUS", 8},
+    {"ReqMem", 10},          {"ReqNodes", 8},   {"ReqTRES", 10},    {"Restarts", 8},   {"Start", 19},
+    {"State", 10},           {"Submit", 19},    {"Timelimit", 10},  {"User", 9},       {"UID", 6},
+    {"WorkDir", 20},
 };
+
+// sacct's TRES strings, sorted by name as sacct prints them:
+// "billing=2,cpu=2,gres/gpu=1,gres/gpu:t4=1,mem=8G,node=1". `allocated`: what the job held, else
+// what it asked for.
+std::string acct_tres(const Job& j, const GpuCount& gpus, bool allocated) {
+  std::uint64_t mem = j.spec.mem_mb * j.spec.nodes;
+  std::uint32_t cpus = j.spec.ntasks * j.spec.cpus_per_task, nodes = j.spec.nodes;
+  if (allocated) {
+    mem = 0, cpus = 0, nodes = static_cast<std::uint32_t>(j.alloc.size());
+    for (const auto& a : j.alloc) mem += a.mem_mb, cpus += a.cpus;
+  }
+  std::string out = "billing=" + std::to_string(cpus) + ",cpu=" + std::to_string(cpus);
+  if (const std::string g = gpu_tres(gpus); !g.empty()) out += "," + g;
+  if (mem) out += ",mem=" + format_mem_mb(mem);
+  return out + ",node=" + std::to_string(nodes);
+}
 
 std::string acct_value(const Job& j, const std::string& name, Time now) {
   const Time limit = j.spec.time_limit;
   if (name == "Account" || name == "QOS") return "";
   if (name == "AllocCPUS" || name == "NCPUS") return std::to_string(j.alloc.empty() ? 0 : job_cpus(j));
   if (name == "AllocNodes") return std::to_string(j.alloc.size());
+  if (name == "AllocTRES") return j.alloc.empty() ? "" : acct_tres(j, job_gpus_allocated(j), true);
+  if (name == "ReqTRES") return acct_tres(j, job_gpus_requested(j), false);
   if (name == "Comment") return j.spec.comment;
   if (name == "DerivedExitCode" || name == "ExitCode") return str_printf("%d:%d", j.exit_code, j.term_signal);
   if (name == "Elapsed") return format_hms(job_time_used(j, now));

@@ -236,7 +236,7 @@ void Scontrol::show_nodes(const std::string& names) {
   const auto nodes = reply->at("nodes").get<std::vector<Node>>();
   std::string out;
   if (names.empty()) {
-    for (const auto& n : nodes) out += show_node(n, one_liner_);
+    for (const auto& n : nodes) out += show_node(n, details_, one_liner_);
     if (nodes.empty()) out = "No nodes in the system\n";
   } else {
     const auto list = expand_hostlist(names);
@@ -244,7 +244,7 @@ void Scontrol::show_nodes(const std::string& names) {
     for (const auto& name : *list) {
       const auto n = std::ranges::find(nodes, name, &Node::name);
       if (n != nodes.end()) {
-        out += show_node(*n, one_liner_);
+        out += show_node(*n, details_, one_liner_);
       } else {
         out += "Node " + name + " not found\n";
         exit_code_ = 1;

@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/describe.hpp"
 #include "cli/format.hpp"
+#include "cli/gpus.hpp"
 #include "cli/rpc.hpp"
 #include "core/slurm/hostlist.hpp"
 #include "core/slurm/timefmt.hpp"
@@ -24,6 +25,9 @@ namespace sluice::cli {
 // ---- Printing ------------------------------------------------------------------------------------
 
 namespace {
+
+// -O GresUsed: Slurm has no %-letter for it.
+constexpr char kGresUsed = '\x01';
 
 bool is_down(const Node& n) { return n.down_admin || !n.responding; }
 
@@ -73,7 +77,7 @@ struct Group {
 constexpr FieldName kSinfoTitles[] = {
     {"AVAIL", 'a'}, {"NODES(A/I)", 'A'}, {"CPUS", 'c'}, {"CPUS(A/I/O/T)", 'C'}, {"TMP_DISK", 'd'},
     {"NODES", 'D'}, {"FREE_MEM", 'e'}, {"REASON", 'E'}, {"AVAIL_FEATURES", 'f'}, {"NODES(A/I/O/T)", 'F'},
-    {"GROUPS", 'g'}, {"GRES", 'G'}, {"OVERSUBSCRIBE", 'h'}, {"TIMESTAMP", 'H'}, {"TIMELIMIT", 'l'},
+    {"GROUPS", 'g'}, {"GRES", 'G'}, {"GRES_USED", kGresUsed}, {"OVERSUBSCRIBE", 'h'}, {"TIMESTAMP", 'H'}, {"TIMELIMIT", 'l'},
     {"DEFAULTTIME", 'L'}, {"MEMORY", 'm'}, {"PREEMPT_MODE", 'M'}, {"HOSTNAMES", 'n'}, {"NODELIST", 'N'},
     {"NODE_ADDR", 'o'}, {"CPU_LOAD", 'O'}, {"PRIO_TIER", 'p'}, {"PARTITION", 'P'}, {"PARTITION", 'R'},
     {"ROOT", 'r'}, {"JOB_SIZE", 's'}, {"STATE", 't'}, {"STATE", 'T'}, {"USER", 'u'}, {"USER", 'U'},
@@ -157,7 +161,11 @@ std::string sinfo_value(const Group& g, char code, const SinfoOptions& o) {
     }
     case 'v': return first && !first->version.empty() ? first->version : "N/A";
     case 'V': return o.cluster;
-    case 'w': return "1";
+    case 'w': return min_max<std::uint32_t>(g.nodes, [](const Node& n) { return n.weight; });
+    case kGresUsed: {
+      const std::string used = first ? node_gres_used(*first) : "";
+      return used.empty() ? "(null)" : used;
+    }
     case 'z': return "1:" + min_max<std::uint32_t>(g.nodes, [](const Node& n) { return n.cpus; }) + ":1";
     default: return "";
   }
@@ -185,6 +193,7 @@ bool group_accepts(const Group& g, const Partition* p, const Node& n, const std:
   if (has("o") && f.addr != n.addr) return false;
   if (has("f") && f.features != n.features) return false;
   if (has("G") && node_gres(f) != node_gres(n)) return false;
+  if (codes.count(kGresUsed) && node_gres_used(f) != node_gres_used(n)) return false;
   if (has("E") && f.reason != n.reason) return false;
   if (has("H") && f.reason_time != n.reason_time) return false;
   if (has("uU") && f.reason_user != n.reason_user) return false;
@@ -245,18 +254,15 @@ void sort_groups(std::vector<Group>& groups, std::string_view spec) {
 }  // namespace
 
 constexpr FieldName kSinfoNames[] = {
-    {"available", 'a'},     {"cluster", 'V'},      {"cpus", 'c'},
-    {"cpusload", 'O'},      {"cpusstate", 'C'},    {"defaulttime", 'L'},
-    {"disk", 'd'},          {"features", 'f'},     {"freemem", 'e'},
-    {"gres", 'G'},          {"groups", 'g'},       {"memory", 'm'},
-    {"nodeaddr", 'o'},      {"nodeai", 'A'},       {"nodeaiot", 'F'},
-    {"nodehost", 'n'},      {"nodelist", 'N'},     {"nodes", 'D'},
-    {"oversubscribe", 'h'}, {"partition", 'P'},    {"partitionname", 'R'},
-    {"preemptmode", 'M'},   {"prioritytier", 'p'}, {"reason", 'E'},
-    {"root", 'r'},          {"size", 's'},         {"socketcorethread", 'z'},
-    {"statecompact", 't'},  {"statelong", 'T'},    {"time", 'l'},
-    {"timestamp", 'H'},     {"user", 'u'},         {"userlong", 'U'},
-    {"version", 'v'},       {"weight", 'w'},
+    {"available", 'a'},    {"cluster", 'V'},       {"cpus", 'c'},           {"cpusload", 'O'},
+    {"cpusstate", 'C'},    {"defaulttime", 'L'},   {"disk", 'd'},           {"features", 'f'},
+    {"freemem", 'e'},      {"gres", 'G'},          {"gresused", kGresUsed}, {"groups", 'g'},
+    {"memory", 'm'},       {"nodeaddr", 'o'},      {"nodeai", 'A'},         {"nodeaiot", 'F'},
+    {"nodehost", 'n'},     {"nodelist", 'N'},      {"nodes", 'D'},          {"oversubscribe", 'h'},
+    {"partition", 'P'},    {"partitionname", 'R'}, {"preemptmode", 'M'},    {"prioritytier", 'p'},
+    {"reason", 'E'},       {"root", 'r'},          {"size", 's'},           {"socketcorethread", 'z'},
+    {"statecompact", 't'}, {"statelong", 'T'},     {"time", 'l'},           {"timestamp", 'H'},
+    {"user", 'u'},         {"userlong", 'U'},      {"version", 'v'},        {"weight", 'w'},
 };
 const std::span<const FieldName> kSinfoLongNames = kSinfoNames;
 

@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/describe.hpp"
 #include "cli/format.hpp"
+#include "cli/gpus.hpp"
 #include "cli/rpc.hpp"
 #include "core/slurm/hostlist.hpp"
 #include "core/slurm/timefmt.hpp"
@@ -28,6 +29,12 @@ namespace sluice::cli {
 namespace {
 
 constexpr Time kYear = 365 * 86400;
+
+// Fields that only -O/--Format names (Slurm has no %-letter for them).
+constexpr char kTresPerJob = '\x01';
+constexpr char kTresPerTask = '\x02';
+
+std::string or_na(const std::string& s) { return s.empty() ? "N/A" : s; }
 
 // squeue's _print_secs: "INVALID" outside [0, one year].
 std::string secs_or_invalid(Time secs) { return secs < 0 || secs > kYear ? "INVALID" : format_elapsed(secs); }
@@ -43,6 +50,7 @@ constexpr FieldName kSqueueTitles[] = {
     {"QOS", 'q'}, {"REASON", 'r'}, {"NODELIST(REASON)", 'R'}, {"START_TIME", 'S'}, {"ST", 't'},
     {"STATE", 'T'}, {"USER", 'u'}, {"UID", 'U'}, {"RESERVATION", 'v'}, {"SUBMIT_TIME", 'V'}, {"WCKEY", 'w'},
     {"LICENSES", 'W'}, {"EXC_NODES", 'x'}, {"NICE", 'y'}, {"WORK_DIR", 'Z'},
+    {"TRES_PER_JOB", kTresPerJob}, {"TRES_PER_TASK", kTresPerTask},
 };
 // clang-format on
 
@@ -52,7 +60,6 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
   const Time limit = j.spec.time_limit;
   switch (code) {
     case 'a':
-    case 'f':
     case 'q':
     case 'v':
     case 'w':
@@ -60,7 +67,10 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
     case 'A':
     case 'F':
     case 'i': return {std::to_string(j.id), true};
-    case 'b': return {j.spec.gpus_per_node ? gres_request(j, j.spec.gpus_per_node) : "N/A", true};
+    case 'b': return {or_na(tres_per_node(j)), true};
+    case kTresPerJob: return {or_na(tres_per_job(j)), true};
+    case kTresPerTask: return {or_na(tres_per_task(j)), true};
+    case 'f': return {or_null(j.spec.constraint), true};
     case 'B': return {j.alloc.empty() ? "n/a" : j.alloc.front().node, true};
     case 'c': return {std::to_string(j.spec.cpus_per_task), true};
     case 'C': return {std::to_string(job_cpus(j)), true};
@@ -111,15 +121,52 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
 }
 
 constexpr FieldName kSqueueNames[] = {
-    {"Account", 'a'},    {"BatchHost", 'B'},    {"Command", 'o'},    {"Comment", 'k'},       {"Contiguous", 'O'},
-    {"Dependency", 'E'}, {"EndTime", 'e'},      {"ExcNodes", 'x'},   {"Feature", 'f'},       {"Gres", 'b'},
-    {"GroupId", 'G'},    {"GroupName", 'g'},    {"JobArrayId", 'i'}, {"JobId", 'A'},         {"Licenses", 'W'},
-    {"MinCPUs", 'c'},    {"MinMemory", 'm'},    {"MinTmpDisk", 'd'}, {"Name", 'j'},          {"Nice", 'y'},
-    {"NodeList", 'N'},   {"NumCPUs", 'C'},      {"NumNodes", 'D'},   {"OverSubscribe", 'h'}, {"Partition", 'P'},
-    {"Priority", 'p'},   {"PriorityLong", 'Q'}, {"QOS", 'q'},        {"Reason", 'r'},        {"ReasonList", 'R'},
-    {"ReqNodes", 'n'},   {"Reservation", 'v'},  {"StartTime", 'S'},  {"State", 'T'},         {"StateCompact", 't'},
-    {"SubmitTime", 'V'}, {"TimeLeft", 'L'},     {"TimeLimit", 'l'},  {"TimeUsed", 'M'},      {"tres-per-node", 'b'},
-    {"UserId", 'U'},     {"UserName", 'u'},     {"WCKey", 'w'},      {"WorkDir", 'Z'},
+    {"Account", 'a'},
+    {"BatchHost", 'B'},
+    {"Command", 'o'},
+    {"Comment", 'k'},
+    {"Contiguous", 'O'},
+    {"Dependency", 'E'},
+    {"EndTime", 'e'},
+    {"ExcNodes", 'x'},
+    {"Feature", 'f'},
+    {"Gres", 'b'},
+    {"GroupId", 'G'},
+    {"GroupName", 'g'},
+    {"JobArrayId", 'i'},
+    {"JobId", 'A'},
+    {"Licenses", 'W'},
+    {"MinCPUs", 'c'},
+    {"MinMemory", 'm'},
+    {"MinTmpDisk", 'd'},
+    {"Name", 'j'},
+    {"Nice", 'y'},
+    {"NodeList", 'N'},
+    {"NumCPUs", 'C'},
+    {"NumNodes", 'D'},
+    {"OverSubscribe", 'h'},
+    {"Partition", 'P'},
+    {"Priority", 'p'},
+    {"PriorityLong", 'Q'},
+    {"QOS", 'q'},
+    {"Reason", 'r'},
+    {"ReasonList", 'R'},
+    {"ReqNodes", 'n'},
+    {"Reservation", 'v'},
+    {"StartTime", 'S'},
+    {"State", 'T'},
+    {"StateCompact", 't'},
+    {"SubmitTime", 'V'},
+    {"TimeLeft", 'L'},
+    {"TimeLimit", 'l'},
+    {"TimeUsed", 'M'},
+    {"tres-per-node", 'b'},
+    {"tres-per-job", kTresPerJob},
+    {"tres-per-task", kTresPerTask},
+    {"UserId", 'U'},
+    {"UserName", 'u'},
+    {"WCKey", 'w'},
+    {"WorkDir", 'Z'},
 };
 
 }  // namespace

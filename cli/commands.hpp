@@ -12,6 +12,7 @@ int sinfo(int argc, char** argv);
 int scontrol(int argc, char** argv);
 int scancel(int argc, char** argv);
 int sacct(int argc, char** argv);
+int nodesummary(int argc, char** argv);
 int local(int argc, char** argv);  // sluice local up|down
 
 // "prog: error: msg" on stderr.

@@ -1,4 +1,4 @@
-// sluice: one binary answering to srun, sbatch, squeue, sinfo, scontrol, scancel, sacct (by argv[0])
+// sluice: one binary answering to srun, sbatch, squeue, sinfo, scontrol, scancel, sacct, nodesummary (by argv[0])
 // and to `sluice <command> ...`.
 #include <cstdio>
 #include <cstring>
@@ -14,15 +14,17 @@ struct Command {
   int (*fn)(int, char**);
 };
 constexpr Command kCommands[] = {
-    {"sbatch", sluice::cli::sbatch}, {"srun", sluice::cli::srun},         {"squeue", sluice::cli::squeue},
-    {"sinfo", sluice::cli::sinfo},   {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
-    {"sacct", sluice::cli::sacct},   {"local", sluice::cli::local},
+    {"sbatch", sluice::cli::sbatch},     {"srun", sluice::cli::srun},
+    {"squeue", sluice::cli::squeue},     {"sinfo", sluice::cli::sinfo},
+    {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
+    {"sacct", sluice::cli::sacct},       {"nodesummary", sluice::cli::nodesummary},
+    {"local", sluice::cli::local},
 };
 
 int usage() {
   std::fprintf(stderr,
                "Usage: sluice <command> [options]\n"
-               "Commands: sbatch srun squeue sinfo scontrol scancel sacct local\n"
+               "Commands: sbatch srun squeue sinfo scontrol scancel sacct nodesummary local\n"
                "The same commands are available under their own names (srun, sbatch, ...).\n");
   return 1;
 }

@@ -16,6 +16,7 @@ mkdir -p "$dir/work" && cd "$dir/work"
 
 show() { printf '\n$ %s\n' "$*"; eval "$@" || true; }
 
+show nodesummary
 show sinfo
 show squeue
 show srun hostname
@@ -33,8 +34,10 @@ show sbatch -p batch --wrap '"sleep 60"'
 sleep 1
 show squeue
 show squeue --me
+show nodesummary
 show sinfo
-show scontrol show node a256-t4-01
+show scontrol -d show node a256-t4-01
+show squeue -o "'%.8i %.9P %.8j %.8T %b'"
 show srun --gres=gpu:a10:1 bash -c "'echo CUDA_VISIBLE_DEVICES=\$CUDA_VISIBLE_DEVICES on \$SLURMD_NODENAME'"
 show cat demo-*.out
 show srun -p nosuch hostname

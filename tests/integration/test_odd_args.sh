@@ -103,6 +103,8 @@ odd_everything() {  # [live]: against a running cluster
   for v in "${VALUES[@]}"; do run squeue "$v"; run squeue -j "$v"; run squeue --me -o "$v"; done
   table sinfo -- -n -o -O -p -S -t
   for v in "${VALUES[@]}"; do run sinfo "$v"; run sinfo -N -o "$v"; run sinfo -R -O "$v"; done
+  table nodesummary -- -p -n --partition --nodes
+  for v in "${VALUES[@]}"; do run nodesummary "$v"; run nodesummary --json -n "$v"; done
   table scancel 999999 -- -u -n -p -t -s
   for v in "${VALUES[@]}"; do run scancel "$v"; run scancel -v "$v" 999999; done
   table sacct -j 1 -- -o -r -s -S -u

@@ -19,6 +19,7 @@
 #include "cli/format.hpp"
 #include "cli/rpc.hpp"
 #include "cli/show_config.hpp"
+#include "cli/submit.hpp"
 #include "core/slurm/hostlist.hpp"
 #include "core/slurm/timefmt.hpp"
 #include "core/util/text.hpp"
@@ -48,7 +49,9 @@ constexpr const char* kUsage =
     "     quiet                    print no messages other than error messages\n"
     "     quit                     terminate this command\n"
     "     reconfigure              re-read configuration files\n"
-    "     whatif -f <config>       show how a candidate config would treat the pending jobs\n"
+    "     whatif -f <config> [--job '<sbatch options>']...\n"
+    "                              show how a candidate config would treat the pending jobs\n"
+    "                              and where hypothetical jobs would go, next to the live one\n"
     "     release <job_list>       permit specified job to start\n"
     "     show <ENTITY> [<ID>]     display state of identified entity, default is all records\n"
     "     uhold <job_list>         place user hold on specified job\n"
@@ -100,7 +103,8 @@ class Scontrol {
   void update(const std::vector<std::string>& argv);
   void hold(const std::string& op, const std::string& arg);
   void reconfigure();
-  void whatif(const std::string& file);
+  void whatif(const std::vector<std::string>& argv);
+  void print_whatif_jobs(const Json& jobs, const std::vector<std::string>& requests);
   void ping();
   void print_ping(bool up);
 
@@ -139,12 +143,7 @@ bool Scontrol::run(const std::vector<std::string>& argv) {
     too_many(2);
     reconfigure();
   } else if (keyword(tag, "whatif", 4)) {
-    // whatif -f CANDIDATE.toml (or whatif CANDIDATE.toml)
-    std::string file = argv.size() > 2 && argv[1] == "-f" ? argv[2] : argv.size() > 1 ? argv[1] : "";
-    if (file.empty())
-      fail("usage: scontrol whatif -f CONFIG");
-    else
-      whatif(file);
+    whatif(argv);
   } else if (starts_with(to_lower(tag), "hold") || starts_with(to_lower(tag), "uhold") || keyword(tag, "release", 3)) {
     if (argv.size() < 2) fail("too few arguments for keyword:" + tag);
     for (std::size_t i = 1; i < argv.size(); ++i) hold(tag, argv[i]);
@@ -385,12 +384,55 @@ void Scontrol::reconfigure() {
 }
 
 // Runs a candidate config's plugins against a snapshot of the live queue; changes nothing.
-void Scontrol::whatif(const std::string& file) {
+// A hypothetical job for whatif: `options` as sbatch reads them (the CLI's own parser), without a
+// script. False, after printing why, when they do not parse.
+bool whatif_job(const std::string& options, JobSpec& out) {
+  std::vector<std::string> args = {"scontrol"};
+  for (auto& w : shell_split(options)) args.push_back(std::move(w));
+  SubmitOptions o;
+  if (!parse_submit_options("scontrol", args, o)) return false;
+  if (!o.positional.empty()) {
+    std::fprintf(stderr, "scontrol: error: whatif --job takes sbatch options only (got \"%s\")\n",
+                 o.positional.front().c_str());
+    return false;
+  }
+  finish_spec(o, nullptr);
+  if (!o.name_set) o.spec.name = "whatif";
+  out = std::move(o.spec);
+  return true;
+}
+
+// whatif -f CANDIDATE.toml [--job '<sbatch options>']... (or whatif CANDIDATE.toml ...)
+void Scontrol::whatif(const std::vector<std::string>& argv) {
+  std::string file;
+  std::vector<std::string> requests;
+  std::vector<JobSpec> specs;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    const bool has_value = i + 1 < argv.size();
+    if (a == "-f" && has_value) {
+      file = argv[++i];
+    } else if ((a == "--job" || a == "-j") && has_value) {
+      requests.push_back(argv[++i]);
+    } else if (starts_with(a, "--job=")) {
+      requests.push_back(a.substr(6));
+    } else if (file.empty() && !starts_with(a, "-")) {
+      file = a;
+    } else {
+      return fail("usage: scontrol whatif -f CONFIG [--job '<sbatch options>']...");
+    }
+  }
+  if (file.empty()) return fail("usage: scontrol whatif -f CONFIG [--job '<sbatch options>']...");
+  for (const std::string& req : requests) {
+    JobSpec spec;
+    if (!whatif_job(req, spec)) return fail("scontrol: error: whatif --job '" + req + "': invalid options");
+    specs.push_back(std::move(spec));
+  }
   std::error_code ec;
   const std::string path = std::filesystem::absolute(file, ec).string();
   Json r;
   try {
-    r = rpc_.call(Whatif{path});
+    r = rpc_.call(Whatif{path, specs});
   } catch (const RpcError& e) {
     return fail(e.what());
   }
@@ -399,13 +441,27 @@ void Scontrol::whatif(const std::string& file) {
               r.value("plugins", std::string()).c_str(), r.value("pending", std::size_t{0}));
   if (changes.empty()) {
     std::printf("No pending job would be treated differently.\n");
-    return;
+  } else {
+    std::printf("%-10s %-10s %-12s %-32s %s\n", "JOBID", "USER", "NAME", "NOW", "WITH CANDIDATE");
+    for (const auto& c : changes)
+      std::printf("%-10llu %-10s %-12s %-32s %s\n", static_cast<unsigned long long>(c.value("id", 0ULL)),
+                  c.value("user", std::string()).c_str(), c.value("name", std::string()).substr(0, 12).c_str(),
+                  c.value("now", std::string()).c_str(), c.value("then", std::string()).c_str());
   }
-  std::printf("%-10s %-10s %-12s %-32s %s\n", "JOBID", "USER", "NAME", "NOW", "WITH CANDIDATE");
-  for (const auto& c : changes)
-    std::printf("%-10llu %-10s %-12s %-32s %s\n", static_cast<unsigned long long>(c.value("id", 0ULL)),
-                c.value("user", std::string()).c_str(), c.value("name", std::string()).substr(0, 12).c_str(),
-                c.value("now", std::string()).c_str(), c.value("then", std::string()).c_str());
+  if (!requests.empty()) print_whatif_jobs(r.value("jobs", Json::array()), requests);
+}
+
+// The hypothetical jobs, one line each, placed after the pending jobs: "R node(type:indices)",
+// "PD (reason)" or "rejected: message", now and under the candidate.
+void Scontrol::print_whatif_jobs(const Json& jobs, const std::vector<std::string>& requests) {
+  std::printf("\nHypothetical jobs (each --job, placed after the pending jobs):\n");
+  std::printf("%-4s %-32s %-32s %s\n", "JOB", "NOW", "WITH CANDIDATE", "REQUEST");
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const Json j = i < jobs.size() ? jobs[i] : Json::object();
+    const std::string now = j.value("now", std::string("?")), then = j.value("then", std::string("?"));
+    std::printf("%-4zu %-32s %-32s %s%s\n", i + 1, now.c_str(), then.c_str(), requests[i].c_str(),
+                now == then ? "" : "  (moves)");
+  }
 }
 
 void Scontrol::ping() {

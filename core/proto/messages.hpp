@@ -188,12 +188,15 @@ struct UpdateNode {
   }
 };
 
+// scontrol whatif -f CONFIG [--job '<sbatch options>']...
 struct Whatif {
   static constexpr std::string_view kType = "whatif";
-  std::string config;  // path of the candidate config
+  std::string config;         // path of the candidate config
+  std::vector<JobSpec> jobs;  // hypothetical submissions (--job), placed after the pending jobs
   template <class V>
   void fields(V& v) {
     v.required("config", config);
+    v.optional("jobs", jobs);
   }
 };
 

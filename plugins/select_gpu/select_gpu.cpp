@@ -71,6 +71,24 @@ std::optional<std::string> type_for(const Node& n, const Share& s, const Want& w
   return best;
 }
 
+// candidate_nodes (sluice/ledger.hpp) without its search of p.nodes for every node, which costs
+// O(nodes x partition size): partition members are found in one walk when p.nodes lists them in
+// the cluster's order (as the config does), else the SDK's function answers.
+bool candidates(const JobView& job, const Partition& p, const ClusterView& cluster, std::vector<const Node*>& listed,
+                std::vector<const Node*>& others) {
+  std::vector<const Node*> members;
+  for (std::size_t i = 0, k = 0; i < cluster.nodes.size() && k < p.nodes.size(); ++i)
+    if (cluster.nodes[i].name == p.nodes[k]) members.push_back(&cluster.nodes[i]), ++k;
+  if (members.size() != p.nodes.size()) return candidate_nodes(job, p, cluster, listed, others);
+  const std::vector<std::string> names = split_node_names(job.spec.nodelist),
+                                 excluded = split_node_names(job.spec.exclude);
+  for (const Node* n : members) {
+    if (std::ranges::find(excluded, n->name) != excluded.end()) continue;
+    (std::ranges::find(names, n->name) != names.end() ? listed : others).push_back(n);
+  }
+  return listed.size() == names.size();
+}
+
 // Nodes not chosen yet, in order of preference. take() searches from `next` on, past nodes that
 // were taken or did not fit the same share; reset `next` when the share changes.
 struct Pool {
@@ -124,13 +142,28 @@ bool wants_gpus(const JobSpec& s) { return s.gpus || s.gpus_per_node || s.gpus_p
 
 // Untyped GPU requests with a type order: each rank alone (the whole job on the least valuable
 // type that serves it), then, for multi-node jobs, any type per node. Otherwise one attempt.
+// A one-node job takes the same node in a single walk.
 std::vector<Placed> assign_by_type(const JobSpec& spec, const Options& o, const std::vector<const Node*>& listed,
                                    const std::vector<const Node*>& others) {
   if (!spec.gpu_type.empty() || !wants_gpus(spec) || o.type_order.empty())
     return assign({spec, o, true, std::nullopt}, listed, others);
+  const std::size_t count = std::max<std::size_t>({1, spec.nodes, listed.size()});
+  if (count == 1) {  // in one walk: the first node whose best fitting type has the lowest rank
+    const Want any{spec, o, true, std::nullopt};
+    const Share share = shares(spec, 1)[0];
+    std::vector<Placed> best;
+    std::size_t best_rank = 0;
+    for (const Node* n : listed.empty() ? others : listed) {
+      std::optional<std::string> type = type_for(*n, share, any);
+      if (!type || (!best.empty() && o.rank(*type) >= best_rank)) continue;
+      best_rank = o.rank(*type);
+      best = {{n, share, std::move(*type)}};
+      if (best_rank == 0) break;
+    }
+    return best;
+  }
   for (std::size_t rank = 0; rank <= o.type_order.size(); ++rank)
     if (auto chosen = assign({spec, o, true, rank}, listed, others); !chosen.empty()) return chosen;
-  if (std::max<std::size_t>({1, spec.nodes, listed.size()}) == 1) return {};
   return assign({spec, o, true, std::nullopt}, listed, others);
 }
 
@@ -248,7 +281,7 @@ Status SelectGpu::feasible(const JobView& job, const ClusterView& cluster) {
     return Status::reject("Invalid feature specification (" + why + ")");
   if (!features_known(c, cluster)) return Status::reject("Invalid feature specification");
   std::vector<const Node*> listed, others;
-  const bool listed_ok = candidate_nodes(job, *p, cluster, listed, others);
+  const bool listed_ok = candidates(job, *p, cluster, listed, others);
   const auto lacks = [&](const Node* n) { return !c.matches(*n); };
   std::erase_if(others, lacks);
   if (!listed_ok || std::ranges::any_of(listed, lacks) ||
@@ -263,7 +296,7 @@ Status SelectGpu::select(const JobView& job, const ClusterView& cluster, std::ve
   Constraint c;
   if (!parse_constraint(job.spec.constraint, c).empty()) return Status::unschedulable("BadConstraints");
   std::vector<const Node*> listed, others;
-  if (!candidate_nodes(job, *p, cluster, listed, others) ||
+  if (!candidates(job, *p, cluster, listed, others) ||
       !std::ranges::all_of(listed, [&](const Node* n) { return node_usable(*n) && c.matches(*n); }))
     return Status::unschedulable("ReqNodeNotAvail");
   std::erase_if(others, [&](const Node* n) { return !node_usable(*n) || !c.matches(*n); });

@@ -43,4 +43,25 @@ std::string encode_error(std::string_view error) {
   return Json{{"v", kProtocolVersion}, {"type", "reply"}, {"ok", false}, {"error", error}}.dump();
 }
 
+void to_json(Json& j, const Gpu& g) {
+  j = Json{{"index", g.index}, {"type", g.type}};
+  if (!g.name.empty()) j["name"] = g.name;
+  if (!g.uuid.empty()) j["uuid"] = g.uuid;
+  if (!g.pci_bus_id.empty()) j["pci_bus_id"] = g.pci_bus_id, j["minor"] = g.minor;
+  if (g.memory_mb) j["memory_mb"] = g.memory_mb;
+  if (g.link_group >= 0) j["link_group"] = g.link_group;
+}
+
+void from_json(const Json& j, Gpu& g) {
+  const Gpu d;
+  g.index = j.value("index", d.index);
+  g.type = j.value("type", d.type);
+  g.name = j.value("name", d.name);
+  g.uuid = j.value("uuid", d.uuid);
+  g.pci_bus_id = j.value("pci_bus_id", d.pci_bus_id);
+  g.minor = j.value("minor", d.minor);
+  g.memory_mb = j.value("memory_mb", d.memory_mb);
+  g.link_group = j.value("link_group", d.link_group);
+}
+
 }  // namespace sluice

@@ -63,7 +63,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, gro
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, end_state, reason,
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
                                                 exit_code, term_signal, restarts, launched, stdout_path, stderr_path)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Gpu, index, type, name, uuid, pci_bus_id, minor, memory_mb, link_group)
+// A GPU on the wire: index and type always, the discovered facts only when known, so that node
+// lists (which an isolated plugin receives whenever the cluster changed) stay as small as before
+// discovery existed. Missing fields read as their defaults.
+void to_json(Json& j, const Gpu& g);
+void from_json(const Json& j, Gpu& g);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Node, name, cpus, mem_mb, gpus, partitions, features, weight,
                                                 responding, drain, down_admin, reason, reason_user, reason_time,
                                                 alloc_cpus, alloc_mem_mb, gpu_used, running_jobs, boot_time,

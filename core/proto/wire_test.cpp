@@ -71,6 +71,28 @@ TEST(Wire, MissingJobFieldsTakeDefaults) {
   EXPECT_EQ(back.spec.cpus_per_task, 1u);
 }
 
+TEST(Wire, ConfiguredGpuIsJustIndexAndType) { EXPECT_EQ(Json(Gpu(2, "t4")).dump(), R"({"index":2,"type":"t4"})"); }
+
+TEST(Wire, DiscoveredGpuRoundTrips) {
+  Gpu g(1, "a40");
+  g.name = "NVIDIA A40";
+  g.uuid = "GPU-1234";
+  g.pci_bus_id = "00000000:3B:00.0";
+  g.minor = 3;
+  g.memory_mb = 46068;
+  g.link_group = 0;
+  const Gpu back = Json::parse(Json(g).dump()).get<Gpu>();
+  EXPECT_EQ(back.index, 1u);
+  EXPECT_EQ(back.type, "a40");
+  EXPECT_EQ(back.name, "NVIDIA A40");
+  EXPECT_EQ(back.uuid, "GPU-1234");
+  EXPECT_EQ(back.pci_bus_id, "00000000:3B:00.0");
+  EXPECT_EQ(back.minor, 3u);
+  EXPECT_EQ(back.memory_mb, 46068u);
+  EXPECT_EQ(back.link_group, 0);
+  EXPECT_EQ(Json::parse(R"({"index":0,"type":"t4"})").get<Gpu>().link_group, -1);
+}
+
 TEST(Wire, WrongFieldTypeThrowsForTheCallerToReject) {
   EXPECT_THROW((void)Json::parse(R"({"id": "five"})").get<Job>(), nlohmann::json::exception);
 }

@@ -144,6 +144,13 @@ inline bool fits(const Node& n, const Share& s, std::string_view gpu_type, bool 
   return gpus >= s.gpus;
 }
 
+// Whether node `n` belongs to partition `p`: by the node's own short list of partitions (the
+// config and the test kit keep Node::partitions and Partition::nodes in step), so a check costs a
+// comparison or two instead of a scan of the partition's node list.
+inline bool in_partition(const Node& n, const Partition& p) {
+  return std::find(n.partitions.begin(), n.partitions.end(), p.name) != n.partitions.end();
+}
+
 // The nodes of the job's partition it may use (not excluded by -x), split into those it lists
 // (-w) and the others, in configuration order. False when a listed node is not among them.
 inline bool candidate_nodes(const JobView& job, const Partition& p, const ClusterView& cluster,
@@ -151,9 +158,7 @@ inline bool candidate_nodes(const JobView& job, const Partition& p, const Cluste
   const std::vector<std::string> names = split_node_names(job.spec.nodelist),
                                  excluded = split_node_names(job.spec.exclude);
   for (const Node& n : cluster.nodes) {
-    if (std::find(p.nodes.begin(), p.nodes.end(), n.name) == p.nodes.end() ||
-        std::find(excluded.begin(), excluded.end(), n.name) != excluded.end())
-      continue;
+    if (!in_partition(n, p) || std::find(excluded.begin(), excluded.end(), n.name) != excluded.end()) continue;
     (std::find(names.begin(), names.end(), n.name) != names.end() ? listed : others).push_back(&n);
   }
   return listed.size() == names.size();
@@ -219,8 +224,7 @@ inline std::string placement_problem(const JobView& job, const ClusterView& clus
     for (std::size_t k = 0; k < i; ++k)
       if (placement[k].node == a.node) return "node " + a.node + " given twice";
     if (!node_usable(*n)) return "node " + a.node + " is not usable (down, drained or not responding)";
-    if (!part || std::find(part->nodes.begin(), part->nodes.end(), a.node) == part->nodes.end())
-      return "node " + a.node + " is not in partition " + s.partition;
+    if (!part || !in_partition(*n, *part)) return "node " + a.node + " is not in partition " + s.partition;
     if (std::find(excluded.begin(), excluded.end(), a.node) != excluded.end())
       return "node " + a.node + " is excluded (-x)";
     if (std::string why = detail::node_alloc_problem(s, constraint, *n, a); !why.empty()) return why;

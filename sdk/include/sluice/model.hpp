@@ -154,9 +154,9 @@ struct Node {
   std::uint32_t cpus = 0;
   std::uint64_t mem_mb = 0;
   std::vector<Gpu> gpus;
-  std::vector<std::string> partitions;
-  std::string features;      // comma-separated, as -C/--constraint names them: "gpu,a40"
-  std::uint32_t weight = 1;  // Slurm's Weight: nodes of lower weight are chosen first
+  std::vector<std::string> partitions;  // names of the partitions listing it (Partition::nodes agrees)
+  std::string features;                 // comma-separated, as -C/--constraint names them: "gpu,a40"
+  std::uint32_t weight = 1;             // Slurm's Weight: nodes of lower weight are chosen first
   // Live state, kept by the core.
   bool responding = false;  // registered and heartbeating
   bool drain = false;

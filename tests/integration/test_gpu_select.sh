@@ -87,7 +87,8 @@ expect_match "4 +rejected: Invalid feature specification +rejected: Invalid feat
 expect_match "5 +R c1 +R t1 +-c 1  \(moves\)" "$out" "a CPU job the candidate spreads onto a GPU node moves"
 expect_eq "PD" "$(squeue -h -j "$wait" -o '%t')" "whatif changed nothing"
 scancel "$hold"
-wait_for 10 state_is "$wait" RUNNING || fail "the waiting job did not start once GPUs were free"
+started() { [[ "$(job_state "$1")" =~ ^(RUNNING|COMPLETED)$ ]]; }  # `true` may end before a poll sees it run
+wait_for 10 started "$wait" || fail "the waiting job did not start once GPUs were free"
 out=$(scontrol whatif -f "$WORK/candidate.toml" --job '--nosuchflag' 2>&1); rc=$?
 expect_eq 1 "$rc" "whatif --job with a bad option fails"
 expect_contains "invalid options" "$out" "and says so"

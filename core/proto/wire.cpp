@@ -64,4 +64,38 @@ void from_json(const Json& j, Gpu& g) {
   g.link_group = j.value("link_group", d.link_group);
 }
 
+// Node's fields, for to_json/from_json below.
+#define SLUICE_NODE_FIELDS(X)                                                                                    \
+  X(name)                                                                                                        \
+  X(cpus) X(mem_mb) X(gpus) X(partitions) X(features) X(weight) X(responding) X(drain) X(down_admin) X(reason)   \
+      X(reason_user) X(reason_time) X(alloc_cpus) X(alloc_mem_mb) X(gpu_used) X(running_jobs) X(boot_time)       \
+          X(agent_start_time) X(last_seen) X(last_busy) X(addr) X(hostname) X(os) X(arch) X(version) X(cpu_load) \
+              X(free_mem_mb)
+
+namespace {
+template <class T>
+bool is_default(const T& v, const T& d) {
+  return v == d;
+}
+bool is_default(const std::vector<Gpu>& v, const std::vector<Gpu>&) { return v.empty(); }
+}  // namespace
+
+void to_json(Json& j, const Node& n) {
+  static const Node d;
+  j = Json::object();
+#define SLUICE_PUT(f) \
+  if (!is_default(n.f, d.f)) j[#f] = n.f;
+  SLUICE_NODE_FIELDS(SLUICE_PUT)
+#undef SLUICE_PUT
+}
+
+void from_json(const Json& j, Node& n) {
+  const Node d;
+#define SLUICE_GET(f) n.f = j.value(#f, d.f);
+  SLUICE_NODE_FIELDS(SLUICE_GET)
+#undef SLUICE_GET
+}
+
+#undef SLUICE_NODE_FIELDS
+
 }  // namespace sluice

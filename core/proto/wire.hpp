@@ -68,11 +68,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, 
 // discovery existed. Missing fields read as their defaults.
 void to_json(Json& j, const Gpu& g);
 void from_json(const Json& j, Gpu& g);
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Node, name, cpus, mem_mb, gpus, partitions, features, weight,
-                                                responding, drain, down_admin, reason, reason_user, reason_time,
-                                                alloc_cpus, alloc_mem_mb, gpu_used, running_jobs, boot_time,
-                                                agent_start_time, last_seen, last_busy, addr, hostname, os, arch,
-                                                version, cpu_load, free_mem_mb)
+// A node on the wire: only the fields that differ from a default Node (most of a node's 28 fields
+// are empty, zero or false on most nodes), because node lists are the bulk of what an isolated
+// plugin receives whenever the cluster changed. Missing fields read as their defaults.
+void to_json(Json& j, const Node& n);
+void from_json(const Json& j, Node& n);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Partition, name, nodes, nodes_expr, is_default, up, max_time,
                                                 default_time, priority_tier, preempt_mode, max_nodes, max_gpus_per_job,
                                                 allow_groups, allow_users)

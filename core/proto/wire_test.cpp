@@ -93,6 +93,31 @@ TEST(Wire, DiscoveredGpuRoundTrips) {
   EXPECT_EQ(Json::parse(R"({"index":0,"type":"t4"})").get<Gpu>().link_group, -1);
 }
 
+TEST(Wire, NodeCarriesOnlyWhatDiffersFromADefaultNode) {
+  Node n;
+  n.name = "n1";
+  n.cpus = 8;
+  n.gpus.emplace_back(0, "t4");
+  n.responding = true;
+  EXPECT_EQ(Json(n).dump(), R"({"cpus":8,"gpus":[{"index":0,"type":"t4"}],"name":"n1","responding":true})");
+  n.weight = 5;
+  n.drain = true;
+  n.reason = "maintenance";
+  n.gpu_used = {true};
+  n.cpu_load = 1.5;
+  const Node back = Json::parse(Json(n).dump()).get<Node>();
+  EXPECT_EQ(back.name, "n1");
+  EXPECT_EQ(back.cpus, 8u);
+  ASSERT_EQ(back.gpus.size(), 1u);
+  EXPECT_EQ(back.gpus[0].type, "t4");
+  EXPECT_EQ(back.weight, 5u);
+  EXPECT_TRUE(back.responding && back.drain);
+  EXPECT_EQ(back.reason, "maintenance");
+  EXPECT_EQ(back.gpu_used, std::vector<bool>{true});
+  EXPECT_EQ(back.cpu_load, 1.5);
+  EXPECT_EQ(Json::parse(R"({"name":"x"})").get<Node>().weight, 1u);  // absent: Node's default
+}
+
 TEST(Wire, WrongFieldTypeThrowsForTheCallerToReject) {
   EXPECT_THROW((void)Json::parse(R"({"id": "five"})").get<Job>(), nlohmann::json::exception);
 }

@@ -20,6 +20,11 @@ void on_release_request(CtlState& s, const Request& r, const Json& body);  // sc
 void on_update_node(CtlState& s, const Request& r, const Json& body);      // scontrol update NodeName=
 void on_acct(CtlState& s, const Request& r, const Json& body);             // sacct
 
+// A job as the caller of `r` submits `spec`: the caller's uid, gid, user and group names, submit
+// and eligible time now, reason "None", and at least one task per node (-n below -N). The id is
+// left for the caller to assign. Used by submissions and by scontrol whatif --job.
+Job job_from_request(const CtlState& s, const Request& r, JobSpec spec);
+
 // What is loaded for each configured extension point: {"select": {"library", "isolate", "name",
 // "path"}, ...} ("name" and "path" for controller-side points; node-side ones are loaded by the
 // agents). Sent with ping and reconfigure replies (scontrol show config, scontrol reconfigure).

@@ -50,23 +50,6 @@ void on_reconfigure(CtlState& s, const Request& r, const Json&) {
 
 namespace {
 
-// A hypothetical job (scontrol whatif --job) as a submission by the caller would make it; it
-// comes after every pending job of its partition tier (priority 0).
-Job hypothetical(const CtlState& s, const Request& r, const JobSpec& spec, std::uint64_t id) {
-  Job j;
-  j.id = id;
-  j.spec = spec;
-  j.uid = r.who.uid;
-  j.gid = r.who.gid;
-  j.user = user_label(j.uid, kNss);
-  j.group = group_label(j.gid, kNss);
-  j.submit_time = j.eligible_time = s.now();
-  j.reason = "None";
-  j.priority = 0;
-  if (j.spec.ntasks < j.spec.nodes) j.spec.ntasks = j.spec.nodes;
-  return j;
-}
-
 // "R a1(t4:0,1) c1": the nodes of a placement with the type and indices of their GPUs.
 std::string placement_text(const std::vector<Node>& nodes, const std::vector<NodeAlloc>& alloc) {
   std::string out = "R";
@@ -158,7 +141,11 @@ void on_whatif(CtlState& s, const Request& r, const Json& b) {
   std::uint64_t next = 1;
   for (const auto& [id, j] : s.jobs.all()) next = std::max(next, id + 1);
   std::vector<Job> extra;
-  for (const JobSpec& spec : w.jobs) extra.push_back(hypothetical(s, r, spec, next++));
+  for (const JobSpec& spec : w.jobs) {  // after every pending job of its partition tier (priority 0)
+    extra.push_back(job_from_request(s, r, spec));
+    extra.back().id = next++;
+    extra.back().priority = 0;
+  }
   const Plan now_plan = fates(s, *s.plugins, s.partitions, nullptr, extra);
   const Plan new_plan = fates(s, *candidate, cfg->partitions, cfg.get(), extra);
   Json changes = Json::array();

@@ -37,20 +37,27 @@ void on_ping(CtlState& s, const Request& r, const Json&) {
       {{"version", SLUICE_VERSION}, {"time", s.now()}, {"config", s.cfg->file}, {"plugins", loaded_plugins(s)}});
 }
 
-void on_submit(CtlState& s, const Request& r, const Json& b) {
+Job job_from_request(const CtlState& s, const Request& r, JobSpec spec) {
   Job j;
-  j.spec = parse_body<Submit>(b).spec;
+  j.spec = std::move(spec);
   j.uid = r.who.uid;
   j.gid = r.who.gid;
   j.user = user_label(j.uid, kNss);
   j.group = group_label(j.gid, kNss);
   j.submit_time = j.eligible_time = s.now();
   j.reason = "None";
-  if (j.spec.nodes == 0 || j.spec.ntasks == 0 || j.spec.cpus_per_task == 0)
-    return s.out.error(r.peer, "Invalid node/task/cpu count specified");
-  if (j.spec.batch && j.spec.script.empty()) return s.out.error(r.peer, "Batch job has no script");
-  if (!j.spec.batch && j.spec.argv.empty()) return s.out.error(r.peer, "No command given");
   if (j.spec.ntasks < j.spec.nodes) j.spec.ntasks = j.spec.nodes;
+  return j;
+}
+
+void on_submit(CtlState& s, const Request& r, const Json& b) {
+  const Submit submit = parse_body<Submit>(b);
+  const JobSpec& asked = submit.spec;
+  if (asked.nodes == 0 || asked.ntasks == 0 || asked.cpus_per_task == 0)
+    return s.out.error(r.peer, "Invalid node/task/cpu count specified");
+  if (asked.batch && asked.script.empty()) return s.out.error(r.peer, "Batch job has no script");
+  if (!asked.batch && asked.argv.empty()) return s.out.error(r.peer, "No command given");
+  Job j = job_from_request(s, r, asked);
   const ClusterView cv = s.view();
   Status st = s.plugins->admit(j, cv);
   if (st.code == Code::Reject || st.code == Code::Error) {

@@ -78,15 +78,19 @@ struct Plan {
 };
 
 // The fates under `plugins` and `partitions`, on a copy of the live nodes. `cfg` (the candidate's
-// config, else null) lends its nodes' weight and features to the copy; the live load is kept.
+// config, else null) lends its nodes' partitions, weight and features to the copy; the live load
+// is kept.
 // Hypothetical jobs are admitted and judged feasible as at submission, then placed in the same
 // pass as the pending jobs, after them.
 Plan fates(CtlState& s, PluginSet& plugins, const std::vector<Partition>& partitions, const Config* cfg,
            const std::vector<Job>& extra) {
   std::vector<Node> nodes = s.nodes.all();
-  if (cfg)
-    for (Node& n : nodes)
-      if (const Node* c = cfg->node(n.name)) n.weight = c->weight, n.features = c->features;
+  if (cfg)  // the candidate decides which partitions hold a node (a node it lacks is in none)
+    for (Node& n : nodes) {
+      const Node* c = cfg->node(n.name);
+      n.partitions = c ? c->partitions : std::vector<std::string>{};
+      if (c) n.weight = c->weight, n.features = c->features;
+    }
   const ClusterView cv{nodes, partitions};
   Plan out;
   out.extra.resize(extra.size());

@@ -89,6 +89,10 @@ expect_eq "PD" "$(squeue -h -j "$wait" -o '%t')" "whatif changed nothing"
 scancel "$hold"
 started() { [[ "$(job_state "$1")" =~ ^(RUNNING|COMPLETED)$ ]]; }  # `true` may end before a poll sees it run
 wait_for 10 started "$wait" || fail "the waiting job did not start once GPUs were free"
+# A candidate that adds a partition: its nodes belong to it in the preview, not only once live.
+printf '[[partitions]]\nname = "cpuonly"\nnodes = "c1"\n' >> "$WORK/candidate.toml"
+out=$(scontrol whatif -f "$WORK/candidate.toml" --job '-p cpuonly -c 1')
+expect_match "1 +rejected: Invalid partition name specified +R c1 " "$out" "a partition only the candidate has places on its node"
 out=$(scontrol whatif -f "$WORK/candidate.toml" --job '--nosuchflag' 2>&1); rc=$?
 expect_eq 1 "$rc" "whatif --job with a bad option fails"
 expect_contains "invalid options" "$out" "and says so"

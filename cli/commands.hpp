@@ -13,7 +13,8 @@ int scontrol(int argc, char** argv);
 int scancel(int argc, char** argv);
 int sacct(int argc, char** argv);
 int nodesummary(int argc, char** argv);
-int local(int argc, char** argv);  // sluice local up|down
+int local(int argc, char** argv);     // sluice local up|down
+int jobstats(int argc, char** argv);  // sluice jobstats JOBID, seff JOBID (jobstats.cpp)
 
 // "prog: error: msg" on stderr.
 void error(const char* prog, const std::string& msg);

@@ -18,13 +18,14 @@ constexpr Command kCommands[] = {
     {"squeue", sluice::cli::squeue},     {"sinfo", sluice::cli::sinfo},
     {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
     {"sacct", sluice::cli::sacct},       {"nodesummary", sluice::cli::nodesummary},
-    {"local", sluice::cli::local},
+    {"local", sluice::cli::local},       {"jobstats", sluice::cli::jobstats},
+    {"seff", sluice::cli::jobstats},
 };
 
 int usage() {
   std::fprintf(stderr,
                "Usage: sluice <command> [options]\n"
-               "Commands: sbatch srun squeue sinfo scontrol scancel sacct nodesummary local\n"
+               "Commands: sbatch srun squeue sinfo scontrol scancel sacct nodesummary jobstats (seff) local\n"
                "The same commands are available under their own names (srun, sbatch, ...).\n");
   return 1;
 }

@@ -41,8 +41,9 @@ std::shared_ptr<const Config> build(const std::string& text, const std::string& 
   if (cfg->controller.address.empty()) cfg->controller.address = cfg->controller.listen;
   if (auto s = root.section("agent"); s && !client) config_reader::read_agent(*s, cfg->agent);
   if (auto s = root.section("auth")) config_reader::read_auth(*s, cfg->auth);
+  if (auto s = root.section("gpu_idle"); s && !client) config_reader::read_gpu_idle(*s, cfg->gpu_idle);
   if (!client) {
-    config_reader::read_nodes(root, cfg->nodes);
+    config_reader::read_nodes(root, cfg->nodes, cfg->gpu_detect);
     config_reader::read_partitions(root, *cfg);
   }
   config_reader::read_plugins(root.section("plugins"), *cfg);

@@ -10,6 +10,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <set>
 #include <sluice/model.hpp>
 #include <string>
 #include <vector>
@@ -45,6 +46,20 @@ struct ControllerConfig {
 struct AgentConfig {
   std::string spool_dir = "/var/spool/sluiced";  // "%n" expands to the node name
   std::string log_file;                          // "%n" expands to the node name
+  // GPUs through NVML (docs/gpu.md): the library sluiced loads with dlopen (a name the dynamic
+  // loader searches for, or a path), the seconds between two samples of each allocated GPU, and
+  // device names mapped to GPU types ("NVIDIA A40" -> "a40"; names not listed take the default rule).
+  std::string nvml_library = "libnvidia-ml.so.1";
+  Time gpu_sample_interval = 30;
+  std::map<std::string, std::string> gpu_types;
+};
+
+// [gpu_idle]: what the controller does about a running job whose GPUs all stayed below
+// `threshold` % utilisation for `after` seconds, as sampled through NVML (docs/gpu.md).
+struct GpuIdleConfig {
+  std::string action = "off";   // "off" | "warn" (job output + controller log) | "cancel"
+  std::uint32_t threshold = 5;  // % utilisation; a GPU below it is idle
+  Time after = 1800;            // seconds
 };
 
 struct AuthConfig {
@@ -68,12 +83,15 @@ struct Config {
   ControllerConfig controller;
   AgentConfig agent;
   AuthConfig auth;
+  GpuIdleConfig gpu_idle;
   std::vector<Node> nodes;                      // expanded, in config order; live fields zero
   std::vector<Partition> partitions;            // nodes expanded
   std::map<std::string, PluginConfig> plugins;  // by point
   std::shared_ptr<const toml::table> doc;       // the parsed document (owns option tables)
+  std::set<std::string> gpu_detect;             // nodes whose GPUs come from NVML (gpu_detect = "nvml")
 
   const Node* node(const std::string& name) const;
+  bool detects_gpus(const std::string& node) const { return gpu_detect.contains(node); }
 };
 
 // Known extension points (core/plugin/points.hpp) and the library each uses when

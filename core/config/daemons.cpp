@@ -38,6 +38,7 @@ void read_controller(Section s, ControllerConfig& c) {
 void read_agent(Section s, AgentConfig& a) {
   s.read("spool_dir", a.spool_dir);
   s.read("log_file", a.log_file);
+  read_agent_gpus(s, a);
   s.finish();
 }
 

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <sluice/features.hpp>
 #include <string>
 #include <vector>
@@ -72,7 +73,7 @@ void read_features(Section& s, std::string& out) {
 
 }  // namespace
 
-void read_nodes(Section& root, std::vector<Node>& nodes) {
+void read_nodes(Section& root, std::vector<Node>& nodes, std::set<std::string>& detect) {
   std::map<std::string, std::string, std::less<>> origin;  // node name -> "nodes[i]"
   for (Section& s : root.entries("nodes")) {
     Node proto;
@@ -92,6 +93,7 @@ void read_nodes(Section& root, std::vector<Node>& nodes) {
     }
     read_features(s, proto.features);
     s.read("weight", proto.weight, 0);
+    const bool nvml = s.choice("gpu_detect", {"nvml", "off"}) == "nvml";
     s.finish();
     if (!names) continue;
     auto list = read_hostlist(s, *names, "names", expr);
@@ -103,6 +105,7 @@ void read_nodes(Section& root, std::vector<Node>& nodes) {
       }
       proto.name = name;
       nodes.push_back(proto);
+      if (nvml) detect.insert(name);
     }
   }
 }

@@ -3,6 +3,8 @@
 // Section's diagnostics and leaves a value it cannot take at its default.
 #pragma once
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "core/config/config.hpp"
@@ -16,8 +18,13 @@ void read_controller(Section s, ControllerConfig& c);
 void read_agent(Section s, AgentConfig& a);
 void read_auth(Section s, AuthConfig& a);
 
-// [[nodes]], expanded one Node per name (nodes.cpp).
-void read_nodes(Section& root, std::vector<Node>& nodes);
+// [[nodes]], expanded one Node per name; the names of nodes with gpu_detect = "nvml" go to
+// `detect` (nodes.cpp).
+void read_nodes(Section& root, std::vector<Node>& nodes, std::set<std::string>& detect);
+
+// The GPU keys of [agent] (nvml_library, gpu_sample_interval, gpu_types) and [gpu_idle] (gpus.cpp).
+void read_agent_gpus(Section& s, AgentConfig& a);
+void read_gpu_idle(Section s, GpuIdleConfig& g);
 
 // [[partitions]], after the nodes they name: records each partition in its nodes' `partitions`
 // (partitions.cpp).

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "core/ctld/gpus.hpp"
 #include "core/ctld/handlers.hpp"
 #include "core/proto/messages.hpp"
 
@@ -73,6 +74,9 @@ void on_register(CtlState& s, const Request& r, const Json& b) {
     }
   }
   for (const auto& f : reg.finished) job_ended(s, name, f);
+  // gpu_detect = "nvml": the inventory NVML found, or a drain; after the jobs the agent lost have
+  // given their GPUs back.
+  adopt_gpus(s, n, reg);
   s.out.to_node(name, std::string(Registered::kType), to_body(Registered{s.cfg->controller.heartbeat_interval}));
   spdlog::info("node={} registered instance={} ({}running={})", name, reg.instance, was_responding ? "" : "was down, ",
                reg.running.size());
@@ -114,6 +118,7 @@ void tick(CtlState& s) {
   for (auto& [id, j] : s.jobs.all())
     if (j.state == JobState::Running && !j.launched && now - j.start_time >= 3 && (now - j.start_time) % 3 == 0)
       s.jobs.send_launch(j);
+  check_idle_gpus(s);
   // Finished jobs leave memory after min_job_age (they stay in the store for sacct).
   s.jobs.expire(now - s.cfg->controller.min_job_age);
 }

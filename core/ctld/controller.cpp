@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "core/ctld/gpus.hpp"
 #include "core/ctld/handlers.hpp"
 #include "core/slurm/hostlist.hpp"
 #include "core/users/users.hpp"
@@ -49,6 +50,7 @@ constexpr Route kRoutes[] = {
     {"heartbeat", Caller::Agent, on_heartbeat},
     {"job_started", Caller::Agent, on_job_started},
     {"job_ended", Caller::Agent, on_job_ended},
+    {"gpu_usage", Caller::Agent, on_gpu_usage},
 };
 
 const Route* route(std::string_view type, bool from_agent) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <sluice/ledger.hpp>
 
+#include "core/ctld/gpus.hpp"
 #include "core/ctld/handlers.hpp"
 #include "core/proto/messages.hpp"
 #include "core/slurm/hostlist.hpp"
@@ -25,7 +26,9 @@ void reconfigure(CtlState& s, std::vector<std::string>& errors) {
   }
   // The new nodes must still hold what running jobs hold (checked on a copy; nothing changes yet).
   Nodes next = s.nodes;
-  if (cfg && errors.empty()) next.reconfigure(cfg->nodes, s.jobs.holding(), cfg->file, errors);
+  std::vector<std::pair<std::string, std::string>> drains;  // gpu_detect nodes that no longer match
+  if (cfg && errors.empty())
+    next.reconfigure(nodes_with_discovered(s, *cfg, drains), s.jobs.holding(), cfg->file, errors);
   if (!errors.empty()) {
     for (const auto& e : errors) spdlog::error("reconfigure refused: {}", e);
     return;
@@ -36,6 +39,7 @@ void reconfigure(CtlState& s, std::vector<std::string>& errors) {
   s.cfg = std::move(cfg);
   s.jobs.set_kill_wait(s.cfg->controller.kill_wait);
   s.sched_needed = true;
+  for (const auto& [name, why] : drains) drain_node(s, *s.nodes.find(name), why);
   for (const auto& n : s.nodes.all())
     if (n.responding) s.out.to_node(n.name, "reconfigure", Json::object());
   spdlog::info("reconfigured from {} ({})", s.cfg->file, s.plugins->describe());

@@ -4,6 +4,7 @@
 //   agents.cpp    node agents (register, heartbeat, job_started, job_ended) and the periodic tick
 //   reconfig.cpp  reconfigure and what-if
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -47,6 +48,7 @@ struct CtlState {
   bool plugin_trouble = false;                                 // the last pass met a plugin fault
   std::unordered_map<std::uint64_t, int> plugin_faults;        // job -> faults in a row it caused
   std::vector<std::pair<std::string, std::uint64_t>> submits;  // (peer, job) answered after the pass
+  std::map<std::string, std::vector<Gpu>> discovered;          // gpu_detect nodes: the inventory adopted from NVML
 
   Time now() const;
   ClusterView view() const { return {nodes.all(), partitions, nodes.generation()}; }

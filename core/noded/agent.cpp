@@ -96,6 +96,7 @@ Agent::Agent(std::shared_ptr<const Config> cfg, std::string node)
     spdlog::warn("{}", devices_.describe());
   else
     spdlog::info("{}", devices_.describe());
+  discover_gpus();
 }
 
 Agent::~Agent() {
@@ -137,6 +138,9 @@ void Agent::register_now() {
   r.os = std::string(u.sysname) + " " + u.release + " " + u.version;
   r.arch = u.machine;
   r.version = SLUICE_VERSION;
+  r.gpus_detected = gpus_detected_;
+  if (gpus_detected_) r.gpus = nvml_gpus_;
+  r.gpu_detect_error = gpu_detect_error_;
   send(std::string(Register::kType), to_body(std::move(r)));
   last_register_ = now();
 }
@@ -209,6 +213,9 @@ void Agent::on_message(const Message& m) {
   } else if (m.type == Kill::kType) {
     const Kill k = parse_body<Kill>(b);
     kill(k.id, k.signal, k.reason);
+  } else if (m.type == Notice::kType) {
+    const Notice n = parse_body<Notice>(b);
+    if (auto it = tasks_.find(n.id); it != tasks_.end() && !it->second.exited) notice(it->second, n.text);
   } else if (m.type == AckEnd::kType) {
     unacked_.erase(parse_body<AckEnd>(b).id);
   } else {
@@ -232,7 +239,7 @@ void Agent::launch(const Job& job, Time kill_wait) {
   const StepContext ctx{name_,
                         cfg_->cluster_name,
                         spool_,
-                        cfg_->node(name_),
+                        &self_,
                         launch_ ? dynamic_cast<LaunchPolicy*>(launch_->object.get()) : nullptr,
                         &devices_};
   const PreparedStep step = prepare_step(job, ctx);
@@ -286,6 +293,7 @@ void Agent::reconfigure() {
   }
   cfg_ = std::move(cfg);
   launch_ = std::move(launch);
+  refresh_self();
   spdlog::info("reconfigured from {} (launch plugin: {})", cfg_->file, launch_ ? launch_->path : "none");
 }
 
@@ -384,6 +392,7 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
   if (t.job.spec.batch) ::unlink((spool_ + "/job" + std::to_string(id) + ".sh").c_str());
   devices_.release(id, t.cgroup_procs);
   unacked_[id] = end;
+  report_gpu_usage(id, t);  // the last word on its GPUs, before its end
   send(std::string(JobEnded::kType), to_body(end));
   spdlog::debug("job={} ended exit={} signal={} timed_out={}", id, code, sig, t.timed_out);
   tasks_.erase(id);
@@ -408,6 +417,7 @@ void Agent::timers() {
     }
   }
   devices_.tidy();
+  if (nvml_ && t - last_sample_ >= cfg_->agent.gpu_sample_interval) sample_gpus(t);
   if (!registered_ && t - last_register_ >= 2) register_now();
   if (registered_ && t - last_heartbeat_ >= heartbeat_) {
     double load = 0;

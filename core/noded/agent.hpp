@@ -12,6 +12,7 @@
 
 #include "core/config/config.hpp"
 #include "core/noded/devices.hpp"
+#include "core/noded/nvml.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/proto/auth.hpp"
 #include "core/proto/messages.hpp"
@@ -39,6 +40,7 @@ class Agent {
     std::unique_ptr<zmq::socket_t> io;  // srun: PUSH to the waiting srun
     std::string stderr_file;            // batch: where notices go
     int cgroup_procs = -1;              // the step's cgroup (device isolation); -1: none
+    std::vector<GpuUsage> usage;        // NVML samples of its GPUs on this node (agent_gpus.cpp)
   };
 
   void send(const std::string& type, Json body);
@@ -53,6 +55,12 @@ class Agent {
   void notice(Task& t, const std::string& text);
   void reconfigure();
   static std::unique_ptr<LoadedPlugin> load_launch(const Config& cfg, std::vector<std::string>& errors);
+  // GPUs (agent_gpus.cpp): NVML discovery at start, this node as jobs see it (the discovered
+  // inventory where it is adopted), one sampling round of every running job's GPUs, and the report.
+  void discover_gpus();
+  void refresh_self();
+  void sample_gpus(Time now);
+  void report_gpu_usage(std::uint64_t id, const Task& t);
 
   std::shared_ptr<const Config> cfg_;
   std::unique_ptr<LoadedPlugin> launch_;  // optional node-side launch plugin
@@ -73,6 +81,13 @@ class Agent {
   std::map<std::uint64_t, Task> tasks_;
   std::map<std::uint64_t, JobEnded> unacked_;  // job ends not yet acknowledged
   std::set<std::uint64_t> seen_;               // job ids launched by this instance
+  std::unique_ptr<Nvml> nvml_;                 // null: NVML not loaded (no sampling)
+  std::vector<Gpu> nvml_gpus_;                 // what NVML reports, PCI bus order
+  bool gpus_detected_ = false;                 // gpu_detect = "nvml" and NVML answered
+  std::string gpu_detect_error_;               // gpu_detect = "nvml" and NVML did not: why
+  Node self_;                                  // this node: config, GPUs as adopted
+  Time last_sample_ = 0;
+  std::set<std::string> sample_warned_;  // GPUs whose sampling failed (logged once)
 };
 
 }  // namespace sluice

@@ -64,11 +64,19 @@ struct Register {
   std::string hostname, addr, os, arch, version;
   std::vector<std::uint64_t> running;
   std::vector<JobEnded> finished;
+  // gpu_detect = "nvml" (docs/gpu.md): `gpus` is what NVML found (PCI bus order, indices 0..n-1)
+  // when `gpus_detected`; otherwise `gpu_detect_error` says why NVML could not be used.
+  bool gpus_detected = false;
+  std::vector<Gpu> gpus;
+  std::string gpu_detect_error;
   template <class V>
   void fields(V& v) {
     v.required("instance", instance);
     v.required("running", running);
     v.required("finished", finished);
+    v.optional("gpus_detected", gpus_detected);
+    v.optional("gpus", gpus);
+    v.optional("gpu_detect_error", gpu_detect_error);
     v.optional("boot_time", boot_time);
     v.optional("start_time", start_time);
     v.optional("hostname", hostname);
@@ -89,6 +97,22 @@ struct Heartbeat {
     v.required("instance", instance);
     v.optional("load", load);
     v.optional("free_mem_mb", free_mem_mb);
+  }
+};
+
+// GPU usage of one running job as NVML sampled it on this node, sent after each sampling round and
+// once more when the job ends (before its job_ended). `gpus` holds the whole life so far (sums),
+// so the controller replaces what it had for this node.
+struct GpuUsageReport {
+  static constexpr std::string_view kType = "gpu_usage";
+  std::string instance;
+  std::uint64_t id = 0;
+  std::vector<GpuUsage> gpus;
+  template <class V>
+  void fields(V& v) {
+    v.required("instance", instance);
+    v.required("id", id);
+    v.required("gpus", gpus);
   }
 };
 
@@ -115,6 +139,19 @@ struct Kill {
     v.required("id", id);
     v.required("signal", signal);
     v.optional("reason", reason);
+  }
+};
+
+// A line for a job's output (the idle-GPU policy's warning): appended to its stderr file (batch)
+// or sent to the waiting srun.
+struct Notice {
+  static constexpr std::string_view kType = "notice";
+  std::uint64_t id = 0;
+  std::string text;  // ends with a newline
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+    v.required("text", text);
   }
 };
 

@@ -60,9 +60,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, g
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, group, spec, state, reason, priority,
                                                 submit_time, eligible_time, start_time, end_time, alloc, exit_code,
                                                 term_signal, restarts)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuUsage, node, index, type, mem_total_mb, samples, util_sum, util_max,
+                                                util_last, mem_sum_mb, mem_max_mb, first, last)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, end_state, reason,
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
-                                                exit_code, term_signal, restarts, launched, stdout_path, stderr_path)
+                                                exit_code, term_signal, restarts, launched, stdout_path, stderr_path,
+                                                gpu_usage, gpu_idle_since, gpu_idle_flagged)
 // A GPU on the wire: index and type always, the discovered facts only when known, so that node
 // lists (which an isolated plugin receives whenever the cluster changed) stay as small as before
 // discovery existed. Missing fields read as their defaults.

@@ -38,6 +38,9 @@ show nodesummary
 show sinfo
 show scontrol -d show node a256-t4-01
 show squeue -o "'%.8i %.9P %.8j %.8T %b'"
+# GPU usage of the first GPU job. This machine has no NVML, so there are no samples, and jobstats
+# says so (docs/gpu.md).
+show sluice jobstats "$(squeue -h -o %i | sort -n | head -1)"
 show srun --gres=gpu:a10:1 bash -c "'echo CUDA_VISIBLE_DEVICES=\$CUDA_VISIBLE_DEVICES on \$SLURMD_NODENAME'"
 show cat demo-*.out
 show srun -p nosuch hostname

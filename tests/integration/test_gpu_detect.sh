@@ -83,12 +83,12 @@ expect_eq "idle" "$(sinfo -h -n g3 -o %t)" "g3 serves with its configured GPUs"
 expect_contains "Gres=gpu:a10:1" "$(scontrol show node g3)" "g3 keeps its configured GPU"
 
 # Jobs land on the discovered GPUs; each index goes to one job at a time.
-a=$(sbatch --parsable --gres=gpu:a40:1 -o "$WORK/a.out" --wrap 'echo $CUDA_VISIBLE_DEVICES; sleep 30')
-b=$(sbatch --parsable --gres=gpu:a40:1 -o "$WORK/b.out" --wrap 'echo $CUDA_VISIBLE_DEVICES; sleep 30')
+a=$(sbatch --parsable --gres=gpu:a40:1 -o "$WORK/a.out" --wrap 'echo $SLURM_JOB_GPUS; sleep 30')
+b=$(sbatch --parsable --gres=gpu:a40:1 -o "$WORK/b.out" --wrap 'echo $SLURM_JOB_GPUS; sleep 30')
 c=$(sbatch --parsable --gres=gpu:a40:1 -o /dev/null --wrap true)
 wait_for 10 test -s "$WORK/a.out" && wait_for 10 test -s "$WORK/b.out" || fail "a40 jobs did not start"
 expect_eq "g1 g1" "$(squeue -h -j "$a" -o %N) $(squeue -h -j "$b" -o %N)" "a40 jobs run on g1"
-expect_eq "0 1" "$(sort -n "$WORK/a.out" "$WORK/b.out" | xargs)" "they hold GPU 0 and GPU 1"
+expect_eq "0 1" "$(sort -n "$WORK/a.out" "$WORK/b.out" | xargs)" "they hold GPU 0 and GPU 1 (SLURM_JOB_GPUS)"
 wait_for 5 bash -c "squeue -h -j $c -o %r | grep -qx Resources" && pass "a third a40 job waits" \
   || fail "job c: $(squeue -h -j "$c" -o '%T %r')"
 out=$(srun --gres=gpu:a40:3 true 2>&1); rc=$?

@@ -136,7 +136,7 @@ std::vector<bpf_insn> device_filter_program(const std::vector<std::uint32_t>& de
                      static_cast<std::int32_t>(denied[static_cast<std::size_t>(i)])));
   p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1));  // allow: return 1
   p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-  if (n == 0) return p;  // the verifier refuses unreachable instructions
+  if (n == 0) return p;                                                // the verifier refuses unreachable instructions
   p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0));  // deny: return 0
   p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
   return p;

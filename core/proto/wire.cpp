@@ -65,12 +65,13 @@ void from_json(const Json& j, Gpu& g) {
 }
 
 // Node's fields, for to_json/from_json below.
-#define SLUICE_NODE_FIELDS(X)                                                                                    \
-  X(name)                                                                                                        \
-  X(cpus) X(mem_mb) X(gpus) X(partitions) X(features) X(weight) X(responding) X(drain) X(down_admin) X(reason)   \
-      X(reason_user) X(reason_time) X(alloc_cpus) X(alloc_mem_mb) X(gpu_used) X(running_jobs) X(boot_time)       \
-          X(agent_start_time) X(last_seen) X(last_busy) X(addr) X(hostname) X(os) X(arch) X(version) X(cpu_load) \
-              X(free_mem_mb)
+// clang-format off
+#define SLUICE_NODE_FIELDS(X)                                                                             \
+  X(name) X(cpus) X(mem_mb) X(gpus) X(partitions) X(features) X(weight) X(responding) X(drain)            \
+  X(down_admin) X(reason) X(reason_user) X(reason_time) X(alloc_cpus) X(alloc_mem_mb) X(gpu_used)          \
+  X(running_jobs) X(boot_time) X(agent_start_time) X(last_seen) X(last_busy) X(addr) X(hostname) X(os)     \
+  X(arch) X(version) X(cpu_load) X(free_mem_mb)
+// clang-format on
 
 namespace {
 template <class T>

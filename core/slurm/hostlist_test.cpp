@@ -4,15 +4,12 @@
 
 #include <set>
 
+#include "tests/support/case_name.hpp"
+
 namespace sluice {
 namespace {
 
 using Names = std::vector<std::string>;
-
-template <typename T>
-std::string case_name(const testing::TestParamInfo<T>& info) {
-  return info.param.name;
-}
 
 struct ExpandCase {
   const char* name;

@@ -2,15 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/case_name.hpp"
+
 namespace sluice {
 namespace {
 
 using Words = std::vector<std::string>;
-
-template <typename T>
-std::string case_name(const testing::TestParamInfo<T>& info) {
-  return info.param.name;
-}
 
 // --- output patterns ---
 

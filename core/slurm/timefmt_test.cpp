@@ -6,13 +6,10 @@
 #include <ctime>
 #include <vector>
 
+#include "tests/support/case_name.hpp"
+
 namespace sluice {
 namespace {
-
-template <typename T>
-std::string case_name(const testing::TestParamInfo<T>& info) {
-  return info.param.name;
-}
 
 constexpr Time kMin = 60, kHour = 3600, kDay = 86400;
 

@@ -103,8 +103,9 @@ void job_head(const Job& j, Time now, const std::vector<Partition>& parts, bool 
   l.push_back(str_printf("Priority=%u Nice=0 Account=(null) QOS=(null)", j.priority));
   l.push_back(std::string("JobState=") + state_name(j.state) + " Reason=" + j.reason +
               " Dependency=" + (j.spec.depends.empty() ? "(null)" : dependency_string(j.spec.depends)));
-  l.push_back(str_printf("Requeue=%d Restarts=%u BatchFlag=%d Reboot=0 ExitCode=%s", j.spec.requeue, j.restarts,
-                         j.spec.batch, exit.c_str()));
+  l.push_back(str_printf("Requeue=%d Restarts=%u BatchFlag=%d Reboot=0 ExitCode=%s",
+                         j.spec.requeue != RequeueFlag::NoRequeue && j.spec.batch, j.restarts, j.spec.batch,
+                         exit.c_str()));
   if (details) l.push_back("DerivedExitCode=" + exit);
   l.push_back("RunTime=" + format_hms(job_time_used(j, now)) +
               " TimeLimit=" + (limit == kNoValue ? "Partition_Limit" : format_hms(limit)) + " TimeMin=N/A");
@@ -200,7 +201,8 @@ std::string show_partition(const Partition& p, const std::vector<Node>& nodes, b
               (p.allow_users.empty() ? "" : " AllowUsers=" + join(p.allow_users, ",")) +
               " AllowAccounts=ALL AllowQos=ALL");
   l.push_back(std::string("AllocNodes=ALL Default=") + (p.is_default ? "YES" : "NO") + " QoS=N/A");
-  l.push_back("DefaultTime=" + time(p.default_time) + " DisableRootJobs=NO ExclusiveUser=NO GraceTime=0 Hidden=NO");
+  l.push_back("DefaultTime=" + time(p.default_time) +
+              " DisableRootJobs=NO ExclusiveUser=NO GraceTime=" + std::to_string(p.grace_time) + " Hidden=NO");
   l.push_back("MaxNodes=" + (p.max_nodes ? std::to_string(p.max_nodes) : "UNLIMITED") + " MaxTime=" + time(p.max_time) +
               " MinNodes=0 LLN=NO MaxCPUsPerNode=UNLIMITED");
   l.push_back("Nodes=" + (p.nodes_expr.empty() ? sorted_hostlist(p.nodes) : p.nodes_expr));

@@ -278,8 +278,8 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
       }
       case kExport: o.export_mode = arg; break;
       case 'H': o.spec.hold = true; break;
-      case kRequeue: o.spec.requeue = true; break;
-      case kNoRequeue: o.spec.requeue = false; break;
+      case kRequeue: o.spec.requeue = RequeueFlag::Requeue; break;
+      case kNoRequeue: o.spec.requeue = RequeueFlag::NoRequeue; break;
       case kComment: o.spec.comment = arg; break;
       case kParsable: o.parsable = true; break;
       case kWrap: o.wrap = arg; break;

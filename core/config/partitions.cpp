@@ -89,6 +89,7 @@ void read_partitions(Section& root, Config& cfg) {
     if (auto v = s.choice("preempt_mode", {"off", "requeue", "cancel"})) {
       p.preempt_mode = *v == "off" ? PreemptMode::Off : *v == "requeue" ? PreemptMode::Requeue : PreemptMode::Cancel;
     }
+    s.read("grace_time", p.grace_time, 0);  // seconds, as Slurm's GraceTime
     if (auto v = s.choice("state", {"up", "down"})) p.up = *v == "up";
     s.read("max_nodes", p.max_nodes, 0);
     s.read("max_gpus_per_job", p.max_gpus_per_job, 0);

@@ -31,6 +31,12 @@ struct Job : JobView {
   std::vector<GpuUsage> gpu_usage;         // per allocated GPU, where NVML sampled it
   Time gpu_idle_since = 0;                 // every sampled GPU below gpu_idle.threshold since; 0: busy/unknown
   bool gpu_idle_flagged = false;           // the idle-GPU policy acted on the current idle spell
+  // This run was chosen as a preemption victim (COMPLETING, end_state PREEMPTED): how it is stopped
+  // (Requeue: the requeue policy decides its end; Cancel: it ends PREEMPTED) and for which pending
+  // job. Off: not preempted. Cleared when the job is requeued.
+  PreemptMode preempt_mode = PreemptMode::Off;
+  std::uint64_t preempted_for = 0;
+  bool requeue_hold = false;  // scontrol requeuehold: the requeued job comes back held
 };
 
 }  // namespace sluice

@@ -31,6 +31,7 @@ struct JobEnded {
   int signal = 0;              // the signal that ended it, 0 if none
   bool timed_out = false;      // the agent enforced the time limit
   bool launch_failed = false;  // the step never ran (exec failure, refused by the launch plugin)
+  std::uint32_t run = 0;       // the job's restart count at launch: which run of a requeued job ended
   template <class V>
   void fields(V& v) {
     v.required("id", id);
@@ -38,6 +39,7 @@ struct JobEnded {
     v.required("signal", signal);
     v.required("timed_out", timed_out);
     v.optional("launch_failed", launch_failed);
+    v.optional("run", run);
   }
 };
 
@@ -47,12 +49,14 @@ struct JobStarted {
   std::uint64_t id = 0;
   std::string instance;
   std::string stdout_path, stderr_path;  // batch: resolved output files
+  std::uint32_t run = 0;                 // the job's restart count at launch
   template <class V>
   void fields(V& v) {
     v.required("id", id);
     v.optional("instance", instance);
     v.optional("stdout", stdout_path);
     v.optional("stderr", stderr_path);
+    v.optional("run", run);
   }
 };
 
@@ -129,16 +133,24 @@ struct Launch {
   }
 };
 
+// Signals a job. reason "cancel", "node_fail", "orphan": `signal` now, SIGKILL after the launch's
+// kill_wait unless it was SIGKILL already; "signal": `signal` only (scancel --signal); "preempt":
+// `signal` (to the batch shell only with batch_only) as the warning, then after `grace` seconds
+// the kill as for "cancel". A repeated preempt of a job already warned changes nothing.
 struct Kill {
   static constexpr std::string_view kType = "kill";
   std::uint64_t id = 0;
   int signal = 15;
-  std::string reason;  // "cancel", "node_fail", "orphan", "signal"
+  std::string reason;
+  Time grace = 0;           // preempt: seconds from the warning to the kill
+  bool batch_only = false;  // preempt: the warning goes to the batch shell only (--signal=B:)
   template <class V>
   void fields(V& v) {
     v.required("id", id);
     v.required("signal", signal);
     v.optional("reason", reason);
+    v.optional("grace", grace);
+    v.optional("batch_only", batch_only);
   }
 };
 
@@ -209,6 +221,19 @@ struct JobIds {
   template <class V>
   void fields(V& v) {
     v.required("ids", ids);
+  }
+};
+
+// scontrol requeue / requeuehold (Slurm's scontrol(1)): running jobs are stopped and come back
+// PENDING under the same id; finished ones (still known to the controller) are pending again.
+struct Requeue {
+  static constexpr std::string_view kType = "requeue";
+  std::vector<std::uint64_t> ids;
+  bool hold = false;  // requeuehold
+  template <class V>
+  void fields(V& v) {
+    v.required("ids", ids);
+    v.optional("hold", hold);
   }
 };
 

@@ -41,7 +41,11 @@ NLOHMANN_JSON_SERIALIZE_ENUM(JobState, {{JobState::Pending, "PENDING"},
                                         {JobState::Timeout, "TIMEOUT"},
                                         {JobState::NodeFail, "NODE_FAIL"},
                                         {JobState::Preempted, "PREEMPTED"},
-                                        {JobState::OutOfMemory, "OUT_OF_MEMORY"}})
+                                        {JobState::OutOfMemory, "OUT_OF_MEMORY"},
+                                        {JobState::Requeued, "REQUEUED"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(RequeueFlag, {{RequeueFlag::Unset, nullptr},
+                                           {RequeueFlag::Requeue, "requeue"},
+                                           {RequeueFlag::NoRequeue, "no_requeue"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(DependKind, {{DependKind::AfterOk, "afterok"},
                                           {DependKind::AfterAny, "afterany"},
                                           {DependKind::AfterNotOk, "afternotok"},
@@ -51,21 +55,24 @@ NLOHMANN_JSON_SERIALIZE_ENUM(PreemptMode, {{PreemptMode::Off, "OFF"},
                                            {PreemptMode::Cancel, "CANCEL"}})
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Dependency, kind, job)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_limit, nodes, ntasks, cpus_per_task,
-                                                mem_mb, gpus, gpus_per_node, gpus_per_task, gpu_type, cpus_per_gpu,
-                                                mem_per_gpu_mb, constraint, nodelist, exclude, workdir, stdout_pattern,
-                                                stderr_pattern, stdin_path, open_append, script, argv, env, depends,
-                                                hold, requeue, batch, io_endpoint, submit_host, comment)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SignalSpec, number, seconds, batch_only)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_limit, time_min, nodes, ntasks,
+                                                cpus_per_task, mem_mb, gpus, gpus_per_node, gpus_per_task, gpu_type,
+                                                cpus_per_gpu, mem_per_gpu_mb, constraint, nodelist, exclude, workdir,
+                                                stdout_pattern, stderr_pattern, stdin_path, open_append, script, argv,
+                                                env, depends, hold, requeue, signal, batch, io_endpoint, submit_host,
+                                                comment)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, gpus)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, group, spec, state, reason, priority,
                                                 submit_time, eligible_time, start_time, end_time, alloc, exit_code,
-                                                term_signal, restarts)
+                                                term_signal, restarts, preempt_time)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuUsage, node, index, type, mem_total_mb, samples, util_sum, util_max,
                                                 util_last, mem_sum_mb, mem_max_mb, first, last)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, spec, state, end_state, reason,
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
-                                                exit_code, term_signal, restarts, launched, stdout_path, stderr_path,
-                                                gpu_usage, gpu_idle_since, gpu_idle_flagged)
+                                                exit_code, term_signal, restarts, preempt_time, launched, stdout_path,
+                                                stderr_path, gpu_usage, gpu_idle_since, gpu_idle_flagged, preempt_mode,
+                                                preempted_for, requeue_hold)
 // A GPU on the wire: index and type always, the discovered facts only when known, so that node
 // lists (which an isolated plugin receives whenever the cluster changed) stay as small as before
 // discovery existed. Missing fields read as their defaults.
@@ -77,7 +84,7 @@ void from_json(const Json& j, Gpu& g);
 void to_json(Json& j, const Node& n);
 void from_json(const Json& j, Node& n);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Partition, name, nodes, nodes_expr, is_default, up, max_time,
-                                                default_time, priority_tier, preempt_mode, max_nodes, max_gpus_per_job,
-                                                allow_groups, allow_users)
+                                                default_time, priority_tier, preempt_mode, grace_time, max_nodes,
+                                                max_gpus_per_job, allow_groups, allow_users)
 
 }  // namespace sluice

@@ -30,6 +30,7 @@ enum class JobState : std::uint8_t {
   NodeFail,
   Preempted,
   OutOfMemory,
+  Requeued,  // only in a job's run history (sacct -D): a run that ended by scontrol requeue
 };
 inline constexpr bool is_final(JobState s) {
   return s != JobState::Pending && s != JobState::Running && s != JobState::Completing;
@@ -37,18 +38,18 @@ inline constexpr bool is_final(JobState s) {
 
 // Slurm's long and short names: "PENDING"/"PD", "NODE_FAIL"/"NF", ...
 inline const char* state_name(JobState s) {
-  static constexpr const char* k[] = {"PENDING",   "RUNNING", "COMPLETING", "COMPLETED", "FAILED",
-                                      "CANCELLED", "TIMEOUT", "NODE_FAIL",  "PREEMPTED", "OUT_OF_MEMORY"};
+  static constexpr const char* k[] = {"PENDING", "RUNNING",   "COMPLETING", "COMPLETED",     "FAILED",  "CANCELLED",
+                                      "TIMEOUT", "NODE_FAIL", "PREEMPTED",  "OUT_OF_MEMORY", "REQUEUED"};
   return k[static_cast<int>(s)];
 }
 inline const char* state_code(JobState s) {
-  static constexpr const char* k[] = {"PD", "R", "CG", "CD", "F", "CA", "TO", "NF", "PR", "OOM"};
+  static constexpr const char* k[] = {"PD", "R", "CG", "CD", "F", "CA", "TO", "NF", "PR", "OOM", "RQ"};
   return k[static_cast<int>(s)];
 }
 inline std::optional<JobState> parse_state(const std::string& in) {
   std::string s;
   for (char c : in) s += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-  for (int i = 0; i <= static_cast<int>(JobState::OutOfMemory); ++i) {
+  for (int i = 0; i <= static_cast<int>(JobState::Requeued); ++i) {
     auto st = static_cast<JobState>(i);
     if (s == state_name(st) || s == state_code(st)) return st;
   }
@@ -71,11 +72,25 @@ inline std::string dependency_string(const std::vector<Dependency>& deps) {  // 
   return out;
 }
 
+// --requeue / --no-requeue (sbatch(1)): whether the job may be requeued after preemption, a node
+// failure or (where the requeue policy says so) a time limit. Unset: the requeue policy's default.
+enum class RequeueFlag : std::uint8_t { Unset, Requeue, NoRequeue };
+
+// --signal=[{R|B}:]SIG[@SECONDS] (sbatch(1)): the signal a job gets SECONDS before its time limit,
+// and instead of SIGTERM when it is preempted, so that it can checkpoint. number 0: none asked.
+struct SignalSpec {
+  int number = 0;           // signal number (SIGUSR1 = 10 on Linux); 0: none
+  Time seconds = 0;         // how long before the time limit, seconds (Slurm's default: 60)
+  bool batch_only = false;  // "B:": only the batch shell gets it, not the job's other processes
+  bool operator==(const SignalSpec&) const = default;
+};
+
 // What a submission asks for. Filled by the CLI, normalised by the partition plugin.
 struct JobSpec {
   std::string name;
   std::string partition;             // empty: the partition plugin picks the default
   Time time_limit = kNoValue;        // seconds
+  Time time_min = kNoValue;          // --time-min, seconds: the least limit the job accepts
   std::uint32_t nodes = 1;           // -N
   std::uint32_t ntasks = 1;          // -n
   std::uint32_t cpus_per_task = 1;   // -c
@@ -99,7 +114,8 @@ struct JobSpec {
   std::vector<std::string> env;      // "K=V", exported to the job
   std::vector<Dependency> depends;
   bool hold = false;
-  bool requeue = true;
+  RequeueFlag requeue = RequeueFlag::Unset;
+  SignalSpec signal;        // --signal
   bool batch = true;        // sbatch; false: srun (interactive I/O)
   std::string io_endpoint;  // srun: where the node agent streams output (zmq endpoint)
   std::string submit_host;
@@ -130,6 +146,7 @@ struct JobView {
   int exit_code = 0;           // WEXITSTATUS
   int term_signal = 0;         // signal that ended it, 0 if none
   std::uint32_t restarts = 0;  // times requeued (SLURM_RESTART_COUNT)
+  Time preempt_time = 0;       // when it was chosen as a preemption victim; 0: never (this run)
 };
 
 // One GPU of a node. `index` is the node-local index jobs are given (CUDA_VISIBLE_DEVICES); the
@@ -208,6 +225,8 @@ struct Partition {
   Time default_time = kNoValue;
   std::uint32_t priority_tier = 1;
   PreemptMode preempt_mode = PreemptMode::Off;
+  Time grace_time = 0;                    // Slurm's GraceTime: seconds a preempted job of this partition gets between
+                                          // its warning signal and the kill
   std::uint32_t max_nodes = 0;            // 0: unlimited
   std::uint32_t max_gpus_per_job = 0;     // 0: unlimited
   std::vector<std::string> allow_groups;  // empty: ALL

@@ -254,7 +254,7 @@ int sacct(int argc, char** argv) {
                                     {nullptr, 0, nullptr, 0}};
 
   std::string format;
-  bool brief = false, no_header = false, all_users = false;
+  bool brief = false, no_header = false, all_users = false, duplicates = false;
   Parsable parsable = Parsable::No;
   std::vector<std::uint64_t> ids;
   std::vector<std::string> users, partitions;
@@ -265,7 +265,7 @@ int sacct(int argc, char** argv) {
     switch (c) {
       case 'a': all_users = true; break;
       case 'b': brief = true; break;
-      case 'D':
+      case 'D': duplicates = true; break;
       case 'L':
       case 'N':
       case 'v':
@@ -350,13 +350,16 @@ int sacct(int argc, char** argv) {
   Time now = std::time(nullptr);
   for (auto& q : queries) {
     if (since) q["since"] = *since;
+    if (duplicates) q["duplicates"] = true;
     const auto reply = rpc->call_or_error("acct", q);
     if (!reply) return 1;
     for (auto& j : reply->at("jobs").get<std::vector<Job>>()) jobs.push_back(std::move(j));
     now = reply->value("now", now);
   }
-  std::ranges::sort(jobs, {}, &Job::id);
-  const auto [dup_begin, dup_end] = std::ranges::unique(jobs, {}, &Job::id);
+  // A job's runs (-D) in order, its current record last (it has the highest restart count).
+  auto key = [](const Job& j) { return std::pair(j.id, j.restarts); };
+  std::ranges::sort(jobs, {}, key);
+  const auto [dup_begin, dup_end] = std::ranges::unique(jobs, {}, key);
   jobs.erase(dup_begin, dup_end);
   std::string out;
   for (const auto& j : jobs) {

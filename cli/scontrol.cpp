@@ -44,6 +44,8 @@ constexpr const char* kUsage =
     "     exit                     terminate scontrol\n"
     "     help                     print this description of use\n"
     "     hold <job_list>          prevent specified job from starting\n"
+    "     requeue <job_list>       re-queue a batch job\n"
+    "     requeuehold <job_list>   re-queue and hold a batch job\n"
     "     oneliner                 report output one record per line\n"
     "     ping                     print status of slurmctld daemons\n"
     "     quiet                    print no messages other than error messages\n"
@@ -102,6 +104,7 @@ class Scontrol {
   void show_config();
   void update(const std::vector<std::string>& argv);
   void hold(const std::string& op, const std::string& arg);
+  void requeue(bool hold, const std::string& arg);
   void reconfigure();
   void whatif(const std::vector<std::string>& argv);
   void print_whatif_jobs(const Json& jobs, const std::vector<std::string>& requests);
@@ -147,6 +150,9 @@ bool Scontrol::run(const std::vector<std::string>& argv) {
   } else if (starts_with(to_lower(tag), "hold") || starts_with(to_lower(tag), "uhold") || keyword(tag, "release", 3)) {
     if (argv.size() < 2) fail("too few arguments for keyword:" + tag);
     for (std::size_t i = 1; i < argv.size(); ++i) hold(tag, argv[i]);
+  } else if (to_lower(tag) == "requeue" || to_lower(tag) == "requeuehold") {
+    if (argv.size() < 2) fail("too few arguments for keyword:" + tag);
+    for (std::size_t i = 1; i < argv.size(); ++i) requeue(to_lower(tag) == "requeuehold", argv[i]);
   } else if (keyword(tag, "show", 3)) {
     show(argv);
   } else if (keyword(tag, "update", 1)) {
@@ -363,6 +369,29 @@ void Scontrol::hold(const std::string& op, const std::string& arg) {
     fail(last_error + " for job " + list);
   }
   if (!last_error.empty()) fail("slurm_suspend error: " + last_error);
+}
+
+// scontrol requeue/requeuehold <job_list>: Slurm prints nothing on success and one line per job
+// it refused ("Invalid job id specified for job 99999"), exit code 1.
+void Scontrol::requeue(bool hold, const std::string& arg) {
+  std::string list = arg;
+  for (std::string_view prefix : {"jobid=", "job="})
+    if (starts_with(to_lower(list), prefix)) list = list.substr(prefix.size());
+  if (starts_with(to_lower(list), "state=")) return fail("Invalid job id specified for job " + list);
+  std::vector<std::uint64_t> ids;
+  for (const auto& tok : split(list, ',')) {
+    const auto id = parse_uint(tok);
+    if (!id) return fail("Invalid job id specified for job " + tok);
+    ids.push_back(*id);
+  }
+  try {
+    const Json reply = rpc_.call(Requeue::kType, to_body(Requeue{ids, hold}));
+    for (const auto& r : reply.at("results"))
+      if (r.contains("error"))
+        fail(r.at("error").get<std::string>() + " for job " + std::to_string(r.at("id").get<std::uint64_t>()));
+  } catch (const RpcError& e) {
+    fail(std::string(e.what()) + " for job " + list);
+  }
 }
 
 // Slurm prints nothing on success; Sluice says what the controller loaded, one line per point.

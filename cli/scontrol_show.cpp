@@ -101,7 +101,9 @@ void job_head(const Job& j, Time now, const std::vector<Partition>& parts, bool 
   l.push_back(
       str_printf("UserId=%s(%u) GroupId=%s(%u) MCS_label=N/A", user_of(j).c_str(), j.uid, group_of(j).c_str(), j.gid));
   l.push_back(str_printf("Priority=%u Nice=0 Account=(null) QOS=(null)", j.priority));
-  l.push_back(std::string("JobState=") + state_name(j.state) + " Reason=" + j.reason +
+  std::string reason = j.reason;  // one word, as Slurm prints it: "job_requeued_in_held_state"
+  std::ranges::replace(reason, ' ', '_');
+  l.push_back(std::string("JobState=") + state_name(j.state) + " Reason=" + reason +
               " Dependency=" + (j.spec.depends.empty() ? "(null)" : dependency_string(j.spec.depends)));
   l.push_back(str_printf("Requeue=%d Restarts=%u BatchFlag=%d Reboot=0 ExitCode=%s",
                          j.spec.requeue != RequeueFlag::NoRequeue && j.spec.batch, j.restarts, j.spec.batch,

@@ -31,6 +31,10 @@ void job_ended(CtlState& s, const std::string& node, const JobEnded& e) {
   s.out.to_node(node, std::string(AckEnd::kType), to_body(AckEnd{e.id}));
   Job* j = s.jobs.find(e.id);
   if (!j) return;
+  if (e.run != j->restarts) {  // an earlier run of a requeued job, already accounted for
+    spdlog::debug("job={} ignored the end of run {} (now run {})", e.id, e.run, j->restarts);
+    return;
+  }
   JobEvent ev(end_event(e));
   ev.exit_code = e.exit_code;
   ev.signal = e.signal;
@@ -56,7 +60,10 @@ void on_register(CtlState& s, const Request& r, const Json& b) {
   // Jobs the agent runs that we consider finished (or never heard of): stop them.
   for (auto id : reg.running) {
     const Job* j = s.jobs.find(id);
-    if (!j || is_final(j->state)) s.out.to_node(name, std::string(Kill::kType), to_body(Kill{id, SIGKILL, "orphan"}));
+    if (!j || is_final(j->state) || j->state == JobState::Pending)
+      s.out.to_node(name, std::string(Kill::kType), to_body(Kill{id, SIGKILL, "orphan"}));
+    else if (j->state == JobState::Completing)
+      s.jobs.send_kill(*j);  // its kill may never have left (a controller restart): again; agents dedup
   }
   // Jobs we think run there that the agent does not know.
   auto reported = [&](std::uint64_t id) {
@@ -98,7 +105,7 @@ void on_heartbeat(CtlState& s, const Request& r, const Json& b) {
 void on_job_started(CtlState& s, const Request& r, const Json& b) {
   const JobStarted started = parse_body<JobStarted>(b);
   Job* j = s.jobs.find(started.id);
-  if (!j) return;
+  if (!j || started.run != j->restarts) return;
   JobEvent e(JobEventKind::LaunchConfirmed);
   e.stdout_path = started.stdout_path;
   e.stderr_path = started.stderr_path;

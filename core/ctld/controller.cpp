@@ -42,6 +42,7 @@ constexpr Route kRoutes[] = {
     {"cancel", Caller::Anyone, on_cancel},
     {"hold", Caller::Anyone, on_hold_request},
     {"release", Caller::Anyone, on_release_request},
+    {"requeue", Caller::Anyone, on_requeue},
     {"acct", Caller::Anyone, on_acct},
     {"update_node", Caller::Admin, on_update_node},
     {"reconfigure", Caller::Admin, on_reconfigure},

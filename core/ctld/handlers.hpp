@@ -17,6 +17,7 @@ void on_nodes(CtlState& s, const Request& r, const Json& body);            // si
 void on_cancel(CtlState& s, const Request& r, const Json& body);           // scancel
 void on_hold_request(CtlState& s, const Request& r, const Json& body);     // scontrol hold
 void on_release_request(CtlState& s, const Request& r, const Json& body);  // scontrol release
+void on_requeue(CtlState& s, const Request& r, const Json& body);          // scontrol requeue, requeuehold
 void on_update_node(CtlState& s, const Request& r, const Json& body);      // scontrol update NodeName=
 void on_acct(CtlState& s, const Request& r, const Json& body);             // sacct
 

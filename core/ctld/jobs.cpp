@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <sluice/ledger.hpp>
 
 #include "core/ctld/nodes.hpp"
 #include "core/ctld/outbox.hpp"
@@ -31,6 +32,8 @@ const std::vector<Transition> kTable = {
     {S::Running, E::Cancelled, S::Completing, kKill | kPersist},
     {S::Running, E::NodeFailed, S::NodeFail, kKill | kEnd},
     {S::Running, E::Lost, S::NodeFail, kEnd},
+    {S::Running, E::Preempted, S::Completing, kPreemptKill | kPersist},
+    {S::Running, E::Requeue, S::Completing, kKill | kPersist},
     // A COMPLETING job ends as decided when it entered COMPLETING, whatever its processes report.
     {S::Completing, E::Completed, S::Completing, kEnd, true},
     {S::Completing, E::Failed, S::Completing, kEnd, true},
@@ -45,15 +48,25 @@ const std::vector<Transition> kTable = {
     {S::NodeFail, E::LaunchConfirmed, S::NodeFail, kKillOrphan},
     {S::Preempted, E::LaunchConfirmed, S::Preempted, kKillOrphan},
     {S::OutOfMemory, E::LaunchConfirmed, S::OutOfMemory, kKillOrphan},
+    // scontrol requeue of a job that has ended (and is still known here).
+    {S::Completed, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
+    {S::Failed, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
+    {S::Cancelled, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
+    {S::Timeout, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
+    {S::NodeFail, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
+    {S::Preempted, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
+    {S::OutOfMemory, E::Requeue, S::Pending, kRequeue | kPersist | kReschedule},
 };
 
 Time wall_now() { return static_cast<Time>(::time(nullptr)); }
 
+Time grace_of(const Job& j) { return j.preempt_grace; }
+
 }  // namespace
 
 const char* event_name(JobEventKind k) {
-  static constexpr const char* kNames[] = {"placed",    "launch_confirmed", "completed",   "failed",
-                                           "timed_out", "cancelled",        "node_failed", "lost"};
+  static constexpr const char* kNames[] = {"placed",    "launch_confirmed", "completed", "failed",    "timed_out",
+                                           "cancelled", "node_failed",      "lost",      "preempted", "requeue"};
   return kNames[static_cast<int>(k)];
 }
 
@@ -105,6 +118,68 @@ void Jobs::send_launch(const Job& j) {
   out_.to_node(j.alloc.front().node, std::string(Launch::kType), to_body(Launch{j, kill_wait_}));
 }
 
+void Jobs::send_kill(const Job& j) {
+  Kill k{j.id, SIGTERM, "cancel"};
+  if (j.end_state == S::Preempted && j.preempt_mode != PreemptMode::Off) {
+    k.reason = "preempt";
+    k.signal = j.spec.signal.number ? j.spec.signal.number : SIGTERM;
+    k.batch_only = j.spec.signal.number && j.spec.signal.batch_only;
+    k.grace = std::max<Time>(0, j.preempt_time + grace_of(j) - wall_now());
+  } else if (j.end_state == S::Requeued) {
+    k.reason = "requeue";
+  }
+  for (const auto& a : j.alloc) out_.to_node(a.node, std::string(Kill::kType), to_body(k));
+}
+
+void Jobs::requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now) {
+  // The run that ended, as sacct -D lists it.
+  Job run = j;
+  run.state = run_end;
+  run.end_state = run_end;
+  store_.put_run(run);
+  // What the next run keeps of this one.
+  if (d.pin == RequeuePin::GpuType && j.spec.gpu_type.empty()) {
+    for (const auto& a : j.alloc) {
+      const Node* n = nodes_.find(a.node);
+      if (!n || a.gpus.empty()) continue;
+      if (std::size_t slot = gpu_slot(*n, a.gpus.front()); slot < n->gpus.size()) j.spec.gpu_type = n->gpus[slot].type;
+      break;
+    }
+  } else if (d.pin == RequeuePin::Node && !j.alloc.empty()) {
+    std::string names;
+    for (const auto& a : j.alloc) names += (names.empty() ? "" : ",") + a.node;
+    j.spec.nodelist = names;
+  }
+  if (d.append_output) j.spec.open_append = true;
+  ++j.restarts;
+  j.state = S::Pending;
+  j.end_state = S::Pending;
+  j.alloc.clear();
+  j.launched = false;
+  j.gpu_usage.clear();
+  j.gpu_idle_since = 0;
+  j.gpu_idle_flagged = false;
+  j.preempt_mode = PreemptMode::Off;
+  j.preempted_for = 0;
+  j.preempt_time = 0;
+  j.requeue_hold = false;
+  j.start_time = 0;
+  j.end_time = 0;
+  // Slurm: a requeued job is submitted anew (SubmitTime), eligible after the requeue delay.
+  j.submit_time = now;
+  j.eligible_time = now + std::max<Time>(0, d.delay);
+  if (d.action == EndAction::Hold) {
+    j.spec.hold = true;
+    j.priority = 0;
+    j.reason = d.reason.empty() ? "JobHeldAdmin" : d.reason;
+  } else {
+    j.priority = base_priority(j.id);
+    j.reason = j.eligible_time > now ? "BeginTime" : "None";
+  }
+  spdlog::info("job={} requeued (run {} ended {}){}", j.id, j.restarts, state_name(run_end),
+               d.action == EndAction::Hold ? ", held: " + j.reason : "");
+}
+
 bool Jobs::handle(Job& j, const JobEvent& e) {
   const auto t = transition(j.state, e.kind);
   if (!t) {
@@ -137,10 +212,25 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
       if (j.state == S::Running) j.term_signal = SIGTERM;
       j.end_state = S::Cancelled;
       break;
+    case E::Preempted:
+      j.end_state = S::Preempted;
+      j.preempt_mode = e.preempt.mode;
+      j.preempt_grace = e.preempt.grace;
+      j.preempted_for = e.preempted_for;
+      j.preempt_time = now;
+      break;
+    case E::Requeue:
+      if (j.state == S::Running) {
+        j.term_signal = SIGTERM;
+        j.end_state = S::Requeued;
+        j.requeue_hold = e.hold;
+      }
+      break;
     case E::NodeFailed:
     case E::Lost: break;
   }
   const JobState to = t->to_end_state ? j.end_state : t->to;
+  const JobState was = j.state;
   // A job's end time is when its end was decided: entering COMPLETING, or a final state directly.
   if ((to == S::Completing || is_final(to)) && (j.state == S::Pending || j.state == S::Running)) j.end_time = now;
   if (to == JobState::Failed && j.reason == "None") j.reason = "NonZeroExitCode";
@@ -157,16 +247,28 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
   if (t->actions & kLaunch) send_launch(j);
   if (t->actions & kKill) {
     const int sig = e.kind == E::NodeFailed ? SIGKILL : SIGTERM;
-    const char* why = e.kind == E::NodeFailed ? "node_fail" : "cancel";
+    const char* why = e.kind == E::NodeFailed ? "node_fail" : e.kind == E::Requeue ? "requeue" : "cancel";
     for (const auto& a : j.alloc) out_.to_node(a.node, std::string(Kill::kType), to_body(Kill{j.id, sig, why}));
+  }
+  if (t->actions & kPreemptKill) {
+    send_kill(j);
+    spdlog::info("job={} preempted for job={}: mode={} grace={}s", j.id, j.preempted_for,
+                 j.preempt_mode == PreemptMode::Cancel ? "cancel" : "requeue", j.preempt_grace);
   }
   if (t->actions & kKillOrphan && !e.from_node.empty())
     out_.to_node(e.from_node, std::string(Kill::kType), to_body(Kill{j.id, SIGKILL, "orphan"}));
   if (t->actions & kRelease) nodes_.give_back(j.alloc, now);
+  const bool requeued = (t->actions & kEnded && e.end.action != EndAction::Finalize) || t->actions & kRequeue;
+  if (t->actions & kEnded && !requeued)
+    spdlog::info("job={} ended state={} exit={}:{}", j.id, state_name(j.state), j.exit_code, j.term_signal);
+  if (requeued) {
+    RequeueDecision d = e.end;
+    if (t->actions & kRequeue)
+      d = {e.hold ? EndAction::Hold : EndAction::Requeue, RequeuePin::None, 0, true, e.hold ? kRequeuedHeld : ""};
+    requeue(j, d, (t->actions & kRequeue) ? was : j.state, now);
+  }
   if (t->actions & kPersist) store_.put(j);
   if (t->actions & kReschedule) reschedule = true;
-  if (t->actions & kEnded)
-    spdlog::info("job={} ended state={} exit={}:{}", j.id, state_name(j.state), j.exit_code, j.term_signal);
   return true;
 }
 

@@ -5,12 +5,21 @@
 //
 //   PENDING --placed--> RUNNING --completed/failed/timed out--> COMPLETED / FAILED / TIMEOUT
 //      |                   |--cancelled--> COMPLETING (end_state CANCELLED) --reaped--> CANCELLED
+//      |                   |--preempted--> COMPLETING (end_state PREEMPTED) --reaped--> PREEMPTED
+//      |                   |--requeue----> COMPLETING (end_state REQUEUED)  --reaped--> (requeued)
 //      +--cancelled--> CANCELLED        +--node failed / lost--> NODE_FAIL
+//   final state --requeue (scontrol requeue)--> PENDING
+//
+// Every end (a row with kEnded) carries an end decision (JobEvent::end, from the requeue policy;
+// CtlState::handle asks it): Requeue or Hold records the run that ended (sacct -D) and returns the
+// job to PENDING under the same id with its restart count + 1, instead of the final state.
 #pragma once
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <sluice/model.hpp>
+#include <sluice/preempt.hpp>
+#include <sluice/requeue.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +32,9 @@ class Store;
 class Nodes;
 class Outbox;
 
+// The pending reason of a job requeued in held state (scontrol requeuehold), as Slurm words it.
+inline constexpr const char* kRequeuedHeld = "job requeued in held state";
+
 // What happened to a job.
 enum class JobEventKind : std::uint8_t {
   Placed,           // the scheduling pass gave it resources (JobEvent::alloc)
@@ -33,6 +45,8 @@ enum class JobEventKind : std::uint8_t {
   Cancelled,        // scancel: kill it (if running) and end it CANCELLED
   NodeFailed,       // a node it runs on went DOWN
   Lost,             // its node agent restarted without it, or lost it while it was completing
+  Preempted,        // the scheduling pass stops it for a pending job (JobEvent::preempt)
+  Requeue,          // scontrol requeue/requeuehold (JobEvent::hold)
 };
 const char* event_name(JobEventKind k);
 
@@ -43,18 +57,24 @@ struct JobEvent {
   std::string stdout_path, stderr_path;  // LaunchConfirmed
   int exit_code = 0, signal = 0;         // Completed/Failed/TimedOut: the end report
   std::string from_node;                 // the agent that reported it (LaunchConfirmed, ends)
+  PreemptVictim preempt;                 // Preempted: mode and grace (preempt.job unused)
+  std::uint64_t preempted_for = 0;       // Preempted: the pending job it is stopped for
+  bool hold = false;                     // Requeue: requeuehold
+  RequeueDecision end;                   // ends (rows with kEnded): Finalize, or how it is requeued
 };
 
 // Side effects of a transition, as bits.
 enum JobAction : std::uint16_t {
-  kPersist = 1 << 0,     // write the job row (before any reply leaves)
-  kAllocate = 1 << 1,    // take job.alloc in the node ledger
-  kLaunch = 1 << 2,      // send the launch to the job's first node
-  kKill = 1 << 3,        // send SIGTERM (SIGKILL for node failures) to every node of the job
-  kRelease = 1 << 4,     // give job.alloc back to the ledger
-  kKillOrphan = 1 << 5,  // the reporting agent runs a job that has ended: SIGKILL it there
-  kReschedule = 1 << 6,  // resources or dependencies changed: a pass is owed
-  kEnded = 1 << 7,       // the job reached a final state (logged, counted)
+  kPersist = 1 << 0,      // write the job row (before any reply leaves)
+  kAllocate = 1 << 1,     // take job.alloc in the node ledger
+  kLaunch = 1 << 2,       // send the launch to the job's first node
+  kKill = 1 << 3,         // send SIGTERM (SIGKILL for node failures) to every node of the job
+  kRelease = 1 << 4,      // give job.alloc back to the ledger
+  kKillOrphan = 1 << 5,   // the reporting agent runs a job that has ended: SIGKILL it there
+  kReschedule = 1 << 6,   // resources or dependencies changed: a pass is owed
+  kEnded = 1 << 7,        // the job reached a final state (logged, counted), unless requeued
+  kPreemptKill = 1 << 8,  // send the preemption warning (--signal or SIGTERM) and grace to every node
+  kRequeue = 1 << 9,      // back to PENDING under the same id (a finished job requeued)
 };
 
 // Where an event takes a job. `end_state`: the state the job's end_state names (a COMPLETING
@@ -101,6 +121,8 @@ class Jobs {
 
   // Launch message for a running job, with the time an agent waits between SIGTERM and SIGKILL.
   void send_launch(const Job& j);
+  // The kill a COMPLETING job's nodes should have had (resent after an agent re-registers).
+  void send_kill(const Job& j);
   void set_kill_wait(Time seconds) { kill_wait_ = seconds; }
   // Set by handle() when a pass is owed; the loop clears it.
   bool reschedule = false;
@@ -109,6 +131,8 @@ class Jobs {
   Store& store_;
   Nodes& nodes_;
   Outbox& out_;
+  // Back to PENDING under the same id, as `d` says; `run_end` is how the run ended (recorded).
+  void requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now);
   Time kill_wait_ = 30;
   std::map<std::uint64_t, Job> jobs_;
   std::unordered_map<std::uint64_t, JobState> settled_;

@@ -10,6 +10,7 @@
 #include "core/ctld/nodes.hpp"
 #include "core/ctld/outbox.hpp"
 #include "core/ctld/store.hpp"
+#include "core/proto/messages.hpp"
 
 namespace sluice {
 namespace {
@@ -64,13 +65,17 @@ TEST(JobTransitions, Table) {
   }
 }
 
-TEST(JobTransitions, EveryRowIsUniqueAndLeavesFinalStatesAlone) {
+TEST(JobTransitions, EveryRowIsUniqueAndLeavesFinalStatesAloneButForRequeue) {
   const auto& table = transition_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
     for (std::size_t k = 0; k < i; ++k)
       EXPECT_FALSE(table[i].from == table[k].from && table[i].event == table[k].event) << "row " << i;
-    if (is_final(table[i].from)) {
+    if (is_final(table[i].from) && table[i].event != JobEventKind::Requeue) {
       EXPECT_EQ(table[i].to, table[i].from) << "row " << i << ": a final state moved";
+    }
+    if (table[i].event == JobEventKind::Requeue && is_final(table[i].from)) {  // only scontrol requeue revives
+      EXPECT_EQ(table[i].to, JobState::Pending) << "row " << i;
+      EXPECT_TRUE(table[i].actions & kRequeue) << "row " << i;
     }
     if (table[i].actions & kRelease) {  // whatever frees resources also says a pass is owed
       EXPECT_TRUE(table[i].actions & kReschedule) << "row " << i;
@@ -215,6 +220,120 @@ TEST_F(JobsTest, ExpireForgetsOnlyOldFinishedJobs) {
   EXPECT_NE(jobs_->find(waiting_id), nullptr);
   EXPECT_EQ(jobs_->state_of(done_id), S::Completed) << "a dependency on it still resolves, from the store";
   EXPECT_EQ(jobs_->state_of(12345), std::nullopt);
+}
+
+// Kill messages sent, as "<node> <reason> <signal> <grace> <batch_only>".
+std::vector<std::string> kills(Outbox& out) {
+  std::vector<std::string> v;
+  for (auto& item : out.items()) {
+    std::string err;
+    auto m = decode(item.payload, &err);
+    if (!m || m->type != Kill::kType) continue;
+    const Kill k = parse_body<Kill>(m->body);
+    v.push_back(item.peer + " " + k.reason + " " + std::to_string(k.signal) + " " + std::to_string(k.grace) + " " +
+                std::to_string(k.batch_only));
+  }
+  out.items().clear();
+  return v;
+}
+
+TEST_F(JobsTest, PreemptedJobGetsItsSignalAndGraceAndHoldsResourcesUntilReaped) {
+  Job& j = submit();
+  j.spec.signal = {SIGUSR1, 60, true};
+  place(j);
+  sent_types();
+  JobEvent e(E::Preempted);
+  e.preempt = {j.id, PreemptMode::Requeue, 20};
+  e.preempted_for = 99;
+  ASSERT_TRUE(jobs_->handle(j, e));
+  EXPECT_EQ(j.state, S::Completing);
+  EXPECT_EQ(j.end_state, S::Preempted);
+  EXPECT_EQ(j.preempted_for, 99u);
+  EXPECT_GT(j.preempt_time, 0);
+  const auto k = kills(out_);
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_TRUE(k[0] == "node:n1 preempt 10 20 1" || k[0] == "node:n1 preempt 10 19 1") << k[0];
+  EXPECT_EQ(nodes_->find("n1")->alloc_cpus, 4u) << "a victim holds its resources until its processes are gone";
+}
+
+TEST_F(JobsTest, EndDecisionRequeueReturnsTheSameIdPendingWithTheRunRecorded) {
+  Job& j = place(submit());
+  const std::uint64_t id = j.id;
+  j.spec.open_append = false;
+  JobEvent p(E::Preempted);
+  p.preempt = {j.id, PreemptMode::Requeue, 0};
+  p.preempted_for = 7;
+  jobs_->handle(j, p);
+  JobEvent reaped(E::Failed);
+  reaped.signal = SIGTERM;
+  reaped.end = {EndAction::Requeue, RequeuePin::GpuType, 30, true, {}};
+  ASSERT_TRUE(jobs_->handle(j, reaped));
+  EXPECT_EQ(j.id, id);
+  EXPECT_EQ(j.state, S::Pending);
+  EXPECT_EQ(j.restarts, 1u);
+  EXPECT_EQ(j.reason, "BeginTime");
+  EXPECT_GE(j.eligible_time, j.submit_time + 30);
+  EXPECT_TRUE(j.alloc.empty());
+  EXPECT_EQ(j.spec.gpu_type, "t4") << "pinned to the GPU type of the run";
+  EXPECT_TRUE(j.spec.open_append) << "the next run appends";
+  EXPECT_EQ(j.preempt_mode, PreemptMode::Off);
+  EXPECT_EQ(nodes_->find("n1")->alloc_cpus, 0u);
+  store_->commit();
+  AcctQuery q;
+  q.duplicates = true;
+  const auto rows = store_->query(q);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].state, S::Preempted) << "the first run, as sacct -D lists it";
+  EXPECT_EQ(rows[0].restarts, 0u);
+  EXPECT_EQ(rows[1].state, S::Pending);
+  EXPECT_EQ(store_->query(AcctQuery{}).size(), 1u) << "without -D only the current record";
+}
+
+TEST_F(JobsTest, EndDecisionHoldKeepsTheJobPendingHeldWithTheReason) {
+  Job& j = place(submit());
+  JobEvent ended(E::TimedOut);
+  ended.end = {EndAction::Hold, RequeuePin::None, 0, true, "JobHoldMaxRequeue"};
+  jobs_->handle(j, ended);
+  EXPECT_EQ(j.state, S::Pending);
+  EXPECT_TRUE(j.spec.hold);
+  EXPECT_EQ(j.priority, 0u);
+  EXPECT_EQ(j.reason, "JobHoldMaxRequeue");
+}
+
+TEST_F(JobsTest, RequeueOfARunningJobKillsItAndComesBackAfterTheReap) {
+  Job& j = place(submit());
+  sent_types();
+  JobEvent rq(E::Requeue);
+  rq.hold = true;
+  ASSERT_TRUE(jobs_->handle(j, rq));
+  EXPECT_EQ(j.state, S::Completing);
+  EXPECT_EQ(j.end_state, S::Requeued);
+  EXPECT_TRUE(j.requeue_hold);
+  EXPECT_EQ(kills(out_), (std::vector<std::string>{"node:n1 requeue 15 0 0"}));
+  JobEvent reaped(E::Failed);
+  reaped.signal = SIGTERM;
+  reaped.end = {EndAction::Hold, RequeuePin::None, 0, true, kRequeuedHeld};
+  jobs_->handle(j, reaped);
+  EXPECT_EQ(j.state, S::Pending);
+  EXPECT_EQ(j.reason, kRequeuedHeld);
+  EXPECT_EQ(j.restarts, 1u);
+}
+
+TEST_F(JobsTest, RequeueOfAFinishedJobMakesItPendingAgain) {
+  Job& j = place(submit());
+  jobs_->handle(j, JobEvent(E::TimedOut));
+  ASSERT_EQ(j.state, S::Timeout);
+  ASSERT_TRUE(jobs_->handle(j, JobEvent(E::Requeue)));
+  EXPECT_EQ(j.state, S::Pending);
+  EXPECT_EQ(j.restarts, 1u);
+  EXPECT_TRUE(jobs_->reschedule);
+  store_->commit();
+  AcctQuery q;
+  q.duplicates = true;
+  const auto rows = store_->query(q);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].state, S::Timeout);
+  EXPECT_FALSE(jobs_->handle(j, JobEvent(E::Requeue))) << "a pending job has nothing to requeue";
 }
 
 }  // namespace

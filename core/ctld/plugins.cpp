@@ -71,6 +71,20 @@ Status PluginSet::select(const Job& job, const ClusterView& c, std::vector<NodeA
   return guarded(*select_slot_, "select.select", [&] { return select_->select(job, c, out); });
 }
 
+Status PluginSet::preempt(const Job& pending, const std::vector<const JobView*>& running, const ClusterView& c,
+                          PreemptDecision& out) {
+  auto it = slots_.find(PreemptPolicy::kPoint);
+  PreemptPolicy* p = preempt();
+  if (it == slots_.end() || !p) return Status::unschedulable("Resources");
+  return guarded(it->second, "preempt.victims", [&] { return p->victims(pending, running, c, out); });
+}
+Status PluginSet::on_end(const JobView& ended, const ClusterView& c, RequeueDecision& out) {
+  auto it = slots_.find(RequeuePolicy::kPoint);
+  RequeuePolicy* p = requeue();
+  if (it == slots_.end() || !p) return Status::ok();
+  return guarded(it->second, "requeue.on_end", [&] { return p->on_end(ended, c, out); });
+}
+
 std::map<std::string, std::string> PluginSet::sources() const {
   std::map<std::string, std::string> out;
   for (const auto& [point, slot] : slots_) out.emplace(point, slot.where);

@@ -32,6 +32,11 @@ class PluginSet {
   Status gate(const Job& job, const ClusterView& c);
   Status feasible(const Job& job, const ClusterView& c);
   Status select(const Job& job, const ClusterView& c, std::vector<NodeAlloc>& out);
+  // preempt.victims and requeue.on_end, guarded; Unschedulable / Finalize when no such plugin is
+  // configured. The answers are checked by their callers (schedule_pass, CtlState::end_decision).
+  Status preempt(const Job& pending, const std::vector<const JobView*>& running, const ClusterView& c,
+                 PreemptDecision& out);
+  Status on_end(const JobView& ended, const ClusterView& c, RequeueDecision& out);
 
   // "partition=<path> select=<path>[ preempt=<path>]...": where each loaded point comes from.
   std::string describe() const;

@@ -117,13 +117,21 @@ Plan fates(CtlState& s, PluginSet& plugins, const std::vector<Partition>& partit
     if (j.state == JobState::Pending) pending.push_back(&j);
   for (const Job& j : admitted) pending.push_back(&j);
   std::vector<Node> pass_nodes = nodes;
-  for (const auto& d : schedule_pass(pending, pass_nodes, partitions, plugins, s.dependency_facts(), 0)) {
+  const PreemptionFacts preemption = s.preemption_facts();
+  for (const auto& d :
+       schedule_pass(pending, pass_nodes, partitions, plugins, s.dependency_facts(), 0, s.now(), &preemption)) {
     std::vector<std::string> names;
     for (const auto& a : d.alloc) names.push_back(a.node);
+    std::string waits = "PD (" + d.reason + ")";
+    if (!d.preempt.empty()) {  // "PD (Preempting 12,13)": the jobs this policy would stop for it
+      std::string ids;
+      for (const auto& v : d.preempt) ids += (ids.empty() ? "" : ",") + std::to_string(v.job);
+      waits = "PD (" + d.reason + " " + ids + ")";
+    }
     if (auto it = slot.find(d.job); it != slot.end())
-      out.extra[it->second] = d.start ? placement_text(nodes, d.alloc) : "PD (" + d.reason + ")";
+      out.extra[it->second] = d.start ? placement_text(nodes, d.alloc) : waits;
     else
-      out.pending[d.job] = d.start ? "R " + compress_hostlist(names) : "PD (" + d.reason + ")";
+      out.pending[d.job] = d.start ? "R " + compress_hostlist(names) : waits;
   }
   // Admission under this policy: a pending job it would refuse today.
   for (const Job* j : pending) {

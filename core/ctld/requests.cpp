@@ -187,6 +187,36 @@ void on_hold(CtlState& s, const Request& r, const Json& b, bool hold) {
   s.out.reply(r.peer, {{"results", results}});
 }
 
+void on_requeue(CtlState& s, const Request& r, const Json& b) {
+  const Requeue rq = parse_body<Requeue>(b);
+  Json results = Json::array();
+  for (auto id : rq.ids) {
+    Job* j = s.jobs.find(id);
+    auto refuse = [&](const char* why) { results.push_back({{"id", id}, {"error", why}}); };
+    if (!j) {
+      refuse("Invalid job id specified");
+    } else if (!s.may_act(r, *j)) {
+      refuse("Access/permission denied");
+    } else if (!j->spec.batch) {
+      refuse("Only batch jobs are accepted or processed");
+    } else if (j->spec.requeue == RequeueFlag::NoRequeue) {
+      refuse("Requested operation is presently disabled");  // --no-requeue
+    } else if (j->state == JobState::Pending) {
+      refuse("Job is pending execution");
+    } else if (j->state == JobState::Completing) {
+      refuse("Job is in transitional state, try again later");
+    } else {
+      JobEvent e(JobEventKind::Requeue);
+      e.hold = rq.hold;
+      s.handle(*j, e);
+      spdlog::info("requeue{} job={} by uid={}", rq.hold ? "hold" : "", id, r.who.uid);
+      results.push_back({{"id", id}});
+    }
+  }
+  s.sched_needed = true;
+  s.out.reply(r.peer, {{"results", results}});
+}
+
 void on_hold_request(CtlState& s, const Request& r, const Json& b) { on_hold(s, r, b, true); }
 void on_release_request(CtlState& s, const Request& r, const Json& b) { on_hold(s, r, b, false); }
 
@@ -229,6 +259,7 @@ void on_acct(CtlState& s, const Request& r, const Json& b) {
   AcctQuery q;
   q.ids = b.value("ids", std::vector<std::uint64_t>{});
   q.since = b.value("since", Time{0});
+  q.duplicates = b.value("duplicates", false);
   if (b.value("all_users", false)) {
   } else if (auto u = b.find("user"); u != b.end()) {
     auto uid = uid_or_number(u->get<std::string>(), kNss);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <sluice/ledger.hpp>
+#include <unordered_set>
 
 #include "core/ctld/plugins.hpp"
 
@@ -78,11 +79,55 @@ PassDecision place(const Job& j, std::vector<Node>& nodes, const std::vector<Par
   return d;
 }
 
+// Releases every allocation of `victims` from `nodes`.
+void release_all(std::vector<Node>& nodes, const std::vector<const JobView*>& victims) {
+  for (const JobView* v : victims)
+    for (const auto& a : v->alloc)
+      for (auto& n : nodes)
+        if (n.name == a.node) release(n, a);
+}
+
+// Whether `j` can be placed on `nodes` once `victims` are gone: if so, `nodes` holds j's placement
+// (reserved) and no longer the victims'; if not, `nodes` is unchanged.
+bool reserve_after(const Job& j, std::vector<Node>& nodes, const std::vector<Partition>& partitions, PluginSet& plugins,
+                   const std::vector<const JobView*>& victims, std::uint64_t& generation) {
+  std::vector<Node> trial = nodes;
+  release_all(trial, victims);
+  const ClusterView cv{trial, partitions, 0};
+  std::vector<NodeAlloc> alloc;
+  if (plugins.select(j, cv, alloc).code != Code::Ok || alloc.empty() || !placement_problem(j, cv, alloc).empty())
+    return false;
+  for (const auto& a : alloc)
+    for (auto& n : trial)
+      if (n.name == a.node) allocate(n, a);
+  nodes = std::move(trial);
+  if (generation) ++generation;
+  return true;
+}
+
 }  // namespace
+
+std::string preempt_problem(const PreemptDecision& d, const std::vector<const JobView*>& running,
+                            const std::unordered_set<std::uint64_t>& taken) {
+  if (d.victims.empty()) return "no victims";
+  std::unordered_set<std::uint64_t> seen;
+  for (const auto& v : d.victims) {
+    const std::string job = "job " + std::to_string(v.job);
+    if (!std::ranges::any_of(running, [&](const JobView* r) { return r->id == v.job; }))
+      return job + " is not a running job that may be preempted";
+    if (!seen.insert(v.job).second) return job + " listed twice";
+    if (taken.contains(v.job)) return job + " is already stopped for another job";
+    if (v.mode != PreemptMode::Requeue && v.mode != PreemptMode::Cancel)
+      return job + ": mode must be requeue or cancel";
+    if (v.grace < 0) return job + ": negative grace time";
+  }
+  return {};
+}
 
 std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, std::vector<Node>& nodes,
                                         const std::vector<Partition>& partitions, PluginSet& plugins,
-                                        const DependencyFacts& deps, std::uint64_t generation) {
+                                        const DependencyFacts& deps, std::uint64_t generation, Time now,
+                                        const PreemptionFacts* preemption) {
   std::vector<std::pair<std::uint32_t, const Job*>> order;  // (partition tier, job)
   order.reserve(pending.size());
   for (const Job* j : pending) {
@@ -99,13 +144,56 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
   std::vector<PassDecision> out;
   out.reserve(order.size());
   std::map<std::string, bool> blocked;  // partition -> a higher job already waits for resources
+  const bool may_preempt = preemption && plugins.preempt() && !preemption->running.empty();
+  std::unordered_set<std::uint64_t> taken;  // victims chosen earlier in this pass
   for (const auto& [tier, j] : order) {
     PassDecision d;
     d.job = j->id;
-    if (j->spec.hold)
+    if (j->spec.hold) {
       d.reason = j->reason;
-    else if (dependencies_met(*j, deps, d.reason))
+    } else if (now && j->eligible_time > now) {
+      d.reason = "BeginTime";
+    } else if (auto it = preemption ? preemption->stopping.find(j->id) : decltype(preemption->stopping.end()){};
+               preemption && it != preemption->stopping.end() && !it->second.empty()) {
+      // Victims are still ending for it: keep what they will free for it.
+      const std::vector<const JobView*> victims(it->second.begin(), it->second.end());
+      if (dependencies_met(*j, deps, d.reason) && reserve_after(*j, nodes, partitions, plugins, victims, generation)) {
+        d.reason = "Preempting";
+        blocked[j->spec.partition] = true;
+      } else if (d.reason.empty()) {
+        d = place(*j, nodes, partitions, plugins, generation, blocked[j->spec.partition]);
+      }
+    } else if (dependencies_met(*j, deps, d.reason)) {
       d = place(*j, nodes, partitions, plugins, generation, blocked[j->spec.partition]);
+      if (!d.start && d.reason == "Resources" && may_preempt) {
+        std::vector<const JobView*> running;
+        for (const Job* r : preemption->running)
+          if (!taken.contains(r->id)) running.push_back(r);
+        const ClusterView cv{nodes, partitions, 0};
+        PreemptDecision pd;
+        const Status st = plugins.preempt(*j, running, cv, pd);
+        std::string why = st.code == Code::Error ? st.message : "";
+        if (st.code == Code::Ok && why.empty()) why = preempt_problem(pd, running, taken);
+        if (st.code == Code::Ok && why.empty()) {
+          std::vector<const JobView*> victims;
+          for (const auto& v : pd.victims)
+            for (const JobView* r : running)
+              if (r->id == v.job) victims.push_back(r);
+          if (reserve_after(*j, nodes, partitions, plugins, victims, generation)) {
+            d.reason = "Preempting";
+            d.preempt = pd.victims;
+            for (const auto& v : pd.victims) taken.insert(v.job);
+          } else {
+            why = "the victims' resources would not let the job start";
+          }
+        }
+        if (!why.empty()) {
+          d.fault = plugins.plugin_name(PreemptPolicy::kPoint) + ": invalid preemption for job " +
+                    std::to_string(j->id) + ": " + why;
+          if (st.code == Code::Error) d.fault = st.message;
+        }
+      }
+    }
     out.push_back(std::move(d));
   }
   return out;

@@ -26,9 +26,57 @@ CtlState::CtlState(std::shared_ptr<const Config> config, std::unique_ptr<PluginS
 Time CtlState::now() const { return static_cast<Time>(::time(nullptr)); }
 
 bool CtlState::handle(Job& j, const JobEvent& e) {
-  const bool applied = jobs.handle(j, e);
+  const auto t = transition(j.state, e.kind);
+  bool applied = false;
+  if (t && (t->actions & kEnded)) {
+    JobEvent ended = e;
+    ended.end = end_decision(j, t->to_end_state ? j.end_state : t->to, e);
+    applied = jobs.handle(j, ended);
+  } else {
+    applied = jobs.handle(j, e);
+  }
   if (jobs.reschedule) sched_needed = true, jobs.reschedule = false;
   return applied;
+}
+
+RequeueDecision CtlState::end_decision(const Job& j, JobState final_state, const JobEvent& e) {
+  RequeueDecision d;
+  if (final_state == JobState::Requeued) {  // scontrol requeue / requeuehold of a running job
+    d.action = j.requeue_hold ? EndAction::Hold : EndAction::Requeue;
+    if (j.requeue_hold) d.reason = kRequeuedHeld;
+    return d;
+  }
+  if (final_state == JobState::Completed || final_state == JobState::Cancelled) return d;
+  if (final_state == JobState::Preempted && j.preempt_mode != PreemptMode::Requeue) return d;
+  if (!plugins->requeue()) return d;
+  JobView ended = j;  // the plugin sees the run as it ended
+  ended.state = final_state;
+  if (e.kind == JobEventKind::Completed || e.kind == JobEventKind::Failed || e.kind == JobEventKind::TimedOut) {
+    ended.exit_code = e.exit_code;
+    ended.term_signal = e.signal;
+  }
+  const Status st = plugins->on_end(ended, view(), d);
+  std::string why;
+  if (st.code == Code::Error)
+    why = st.message;
+  else if (d.delay < 0)
+    why = "negative requeue delay";
+  else if (d.action != EndAction::Finalize && d.action != EndAction::Requeue && d.action != EndAction::Hold)
+    why = "unknown end action";
+  if (!why.empty()) {
+    spdlog::error("job={} ends {}: requeue policy failed: {}", j.id, state_name(final_state), why);
+    return {};
+  }
+  return d;
+}
+
+PreemptionFacts CtlState::preemption_facts() const {
+  PreemptionFacts facts;
+  for (const auto& [id, j] : jobs.all()) {
+    if (j.state == JobState::Running) facts.running.push_back(&j);
+    if (j.state == JobState::Completing && j.preempted_for) facts.stopping[j.preempted_for].push_back(&j);
+  }
+  return facts;
 }
 
 DependencyFacts CtlState::dependency_facts() {
@@ -50,7 +98,9 @@ void CtlState::schedule() {
     if (j.state == JobState::Pending) pending.push_back(&j);
   if (pending.empty()) return;
   std::vector<Node> copy = nodes.all();
-  const auto decisions = schedule_pass(pending, copy, partitions, *plugins, dependency_facts(), nodes.generation());
+  const PreemptionFacts preemption = preemption_facts();
+  const auto decisions =
+      schedule_pass(pending, copy, partitions, *plugins, dependency_facts(), nodes.generation(), now(), &preemption);
 
   std::map<std::string, std::pair<std::size_t, std::string>> faults;  // plugin fault -> (jobs, first job)
   for (const auto& d : decisions) {
@@ -61,6 +111,14 @@ void CtlState::schedule() {
       e.alloc = d.alloc;
       handle(j, e);
       continue;
+    }
+    for (const auto& v : d.preempt) {
+      Job* victim = jobs.find(v.job);
+      if (!victim) continue;
+      JobEvent e(JobEventKind::Preempted);
+      e.preempt = v;
+      e.preempted_for = j.id;
+      handle(*victim, e);
     }
     if (!d.fault.empty()) {
       plugin_trouble = true;

@@ -53,10 +53,17 @@ struct CtlState {
   Time now() const;
   ClusterView view() const { return {nodes.all(), partitions, nodes.generation()}; }
   bool may_act(const Request& r, const Job& j) const { return r.admin || r.who.uid == j.uid; }
-  // Applies an event to a job (Jobs::handle) and notes whether a pass is owed.
+  // Applies an event to a job (Jobs::handle) and notes whether a pass is owed. An event that ends
+  // the job carries the end decision (end_decision) with it.
   bool handle(Job& j, const JobEvent& e);
+  // What the end of j's run in `final_state` means: a run stopped by scontrol requeue comes back
+  // (held after requeuehold); a completed or cancelled run, or one preempted in cancel mode, is
+  // final; anything else is the requeue plugin's to decide (final without one, or when it fails).
+  RequeueDecision end_decision(const Job& j, JobState final_state, const JobEvent& e);
   // The states of the jobs that pending jobs depend on.
   DependencyFacts dependency_facts();
+  // The running jobs a pass may preempt, and the victims still ending for each pending job.
+  PreemptionFacts preemption_facts() const;
   // One live scheduling pass: decisions of schedule_pass() on a copy of the nodes, applied.
   void schedule();
   // A node went down (not responding, or an admin said so): its jobs end NODE_FAIL.

@@ -40,6 +40,9 @@ Store::Store(const std::string& dir, const std::string& sync) {
       " finished INTEGER, end_time INTEGER, data TEXT NOT NULL)");
   exec("CREATE INDEX IF NOT EXISTS jobs_active ON jobs(finished, end_time)");
   exec(
+      "CREATE TABLE IF NOT EXISTS job_runs (id INTEGER, run INTEGER, uid INTEGER, submit INTEGER, data TEXT NOT NULL,"
+      " PRIMARY KEY (id, run))");
+  exec(
       "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, drain INTEGER, down INTEGER, reason TEXT,"
       " user TEXT, time INTEGER)");
   if (sqlite3_prepare_v2(db_,
@@ -99,16 +102,21 @@ std::optional<Job> Store::get_job(std::uint64_t id) {
 }
 
 std::vector<Job> Store::query(const AcctQuery& q) {
-  std::string sql = "SELECT data FROM jobs WHERE submit >= ?";
-  if (q.uid) sql += " AND uid = " + std::to_string(*q.uid);
+  std::string where = " WHERE submit >= ?";
+  if (q.uid) where += " AND uid = " + std::to_string(*q.uid);
   if (!q.ids.empty()) {
-    sql += " AND id IN (";
-    for (std::size_t i = 0; i < q.ids.size(); ++i) sql += (i ? "," : "") + std::to_string(q.ids[i]);
-    sql += ")";
+    where += " AND id IN (";
+    for (std::size_t i = 0; i < q.ids.size(); ++i) where += (i ? "," : "") + std::to_string(q.ids[i]);
+    where += ")";
   }
-  sql += " ORDER BY id LIMIT " + std::to_string(q.limit);
+  // Current records sort after their earlier runs: a run's key is its restart count, the current
+  // record's is the largest possible.
+  std::string sql = "SELECT data, id, 4294967296 AS run FROM jobs" + where;
+  if (q.duplicates) sql += " UNION ALL SELECT data, id, run FROM job_runs" + where;
+  sql += " ORDER BY id, run LIMIT " + std::to_string(q.limit);
   Stmt st(db_, sql);
   sqlite3_bind_int64(st.s, 1, q.since);
+  if (q.duplicates) sqlite3_bind_int64(st.s, 2, q.since);
   std::vector<Job> out;
   while (sqlite3_step(st.s) == SQLITE_ROW) out.push_back(job_from_row(st.s));
   return out;
@@ -116,10 +124,12 @@ std::vector<Job> Store::query(const AcctQuery& q) {
 
 void Store::put(const Job& job) { queued_jobs_[job.id] = job; }
 
+void Store::put_run(const Job& run) { queued_runs_[{run.id, run.restarts}] = run; }
+
 void Store::put_node_admin(const std::string& node, const NodeAdmin& a) { queued_nodes_[node] = a; }
 
 std::size_t Store::commit() {
-  if (queued_jobs_.empty() && queued_nodes_.empty()) return 0;
+  if (queued_jobs_.empty() && queued_nodes_.empty() && queued_runs_.empty()) return 0;
   exec("BEGIN IMMEDIATE");
   try {
     for (const auto& [id, job] : queued_jobs_) {
@@ -134,6 +144,16 @@ std::size_t Store::commit() {
       sqlite3_bind_text(put_job_, 7, data.c_str(), static_cast<int>(data.size()), SQLITE_STATIC);
       if (sqlite3_step(put_job_) != SQLITE_DONE)
         throw std::runtime_error(std::string("sqlite insert: ") + sqlite3_errmsg(db_));
+    }
+    for (const auto& [key, run] : queued_runs_) {
+      Stmt st(db_, "INSERT OR REPLACE INTO job_runs (id, run, uid, submit, data) VALUES (?,?,?,?,?)");
+      const std::string data = Json(run).dump(-1, ' ', false, Json::error_handler_t::replace);
+      sqlite3_bind_int64(st.s, 1, static_cast<sqlite3_int64>(key.first));
+      sqlite3_bind_int64(st.s, 2, key.second);
+      sqlite3_bind_int64(st.s, 3, run.uid);
+      sqlite3_bind_int64(st.s, 4, run.submit_time);
+      sqlite3_bind_text(st.s, 5, data.c_str(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+      if (sqlite3_step(st.s) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
     }
     for (const auto& [name, a] : queued_nodes_) {
       Stmt st(db_, "INSERT OR REPLACE INTO nodes (name, drain, down, reason, user, time) VALUES (?,?,?,?,?,?)");
@@ -150,8 +170,9 @@ std::size_t Store::commit() {
     exec("ROLLBACK");
     throw;
   }
-  std::size_t n = queued_jobs_.size() + queued_nodes_.size();
+  std::size_t n = queued_jobs_.size() + queued_nodes_.size() + queued_runs_.size();
   queued_jobs_.clear();
+  queued_runs_.clear();
   queued_nodes_.clear();
   return n;
 }

@@ -26,6 +26,7 @@ struct AcctQuery {
   std::optional<std::uint32_t> uid;
   Time since = 0;  // submit_time >= since
   std::size_t limit = 100000;
+  bool duplicates = false;  // sacct -D: also every earlier run of requeued jobs
 };
 
 class Store {
@@ -41,9 +42,13 @@ class Store {
   std::uint64_t max_job_id();
   std::map<std::string, NodeAdmin> load_node_admin();
   std::optional<Job> get_job(std::uint64_t id);
+  // Jobs as sacct lists them, by id; with q.duplicates each job's earlier runs (put_run) come
+  // before its current record, oldest first.
   std::vector<Job> query(const AcctQuery& q);
 
   void put(const Job& job);  // queued until commit()
+  // A run of a requeued job that ended (job.restarts: which run), for sacct -D; queued until commit().
+  void put_run(const Job& run);
   void put_node_admin(const std::string& node, const NodeAdmin& a);
   std::size_t commit();  // one transaction for everything queued; returns rows written
 
@@ -52,6 +57,7 @@ class Store {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* put_job_ = nullptr;
   std::map<std::uint64_t, Job> queued_jobs_;  // last write wins
+  std::map<std::pair<std::uint64_t, std::uint32_t>, Job> queued_runs_;
   std::map<std::string, NodeAdmin> queued_nodes_;
 };
 

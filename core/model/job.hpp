@@ -36,6 +36,7 @@ struct Job : JobView {
   // job. Off: not preempted. Cleared when the job is requeued.
   PreemptMode preempt_mode = PreemptMode::Off;
   std::uint64_t preempted_for = 0;
+  Time preempt_grace = 0;     // seconds from the warning (preempt_time) to the kill
   bool requeue_hold = false;  // scontrol requeuehold: the requeued job comes back held
 };
 

@@ -211,8 +211,7 @@ void Agent::on_message(const Message& m) {
     const Launch l = parse_body<Launch>(b);
     launch(l.job, l.kill_wait);
   } else if (m.type == Kill::kType) {
-    const Kill k = parse_body<Kill>(b);
-    kill(k.id, k.signal, k.reason);
+    kill(parse_body<Kill>(b));
   } else if (m.type == Notice::kType) {
     const Notice n = parse_body<Notice>(b);
     if (auto it = tasks_.find(n.id); it != tasks_.end() && !it->second.exited) notice(it->second, n.text);
@@ -227,15 +226,15 @@ void Agent::on_message(const Message& m) {
 // launch as the job's end).
 void Agent::launch(const Job& job, Time kill_wait) {
   kill_wait_ = kill_wait;
-  if (seen_.count(job.id)) {  // a resent launch: confirm what we already did
+  if (seen_.count({job.id, job.restarts})) {  // a resent launch: confirm what we already did
     if (auto it = tasks_.find(job.id); it != tasks_.end())
-      send(std::string(JobStarted::kType),
-           to_body(JobStarted{job.id, instance_, it->second.job.stdout_path, it->second.job.stderr_path}));
+      send(std::string(JobStarted::kType), to_body(JobStarted{job.id, instance_, it->second.job.stdout_path,
+                                                              it->second.job.stderr_path, job.restarts}));
     else if (auto u = unacked_.find(job.id); u != unacked_.end())
       send(std::string(JobEnded::kType), to_body(u->second));
     return;
   }
-  seen_.insert(job.id);
+  seen_.insert({job.id, job.restarts});
   const StepContext ctx{name_,
                         cfg_->cluster_name,
                         spool_,
@@ -267,7 +266,8 @@ void Agent::launch(const Job& job, Time kill_wait) {
   }
   const std::uint64_t id = job.id;
   Task& tr = tasks_.emplace(id, std::move(t)).first->second;
-  send(std::string(JobStarted::kType), to_body(JobStarted{id, instance_, tr.job.stdout_path, tr.job.stderr_path}));
+  send(std::string(JobStarted::kType),
+       to_body(JobStarted{id, instance_, tr.job.stdout_path, tr.job.stderr_path, job.restarts}));
   if (spawned.pid < 0) {
     const std::string why = !step.refused.empty() ? step.refused : spawned.error;
     spdlog::error("job={} launch failed: {}", id, why);
@@ -316,7 +316,10 @@ void Agent::notice(Task& t, const std::string& text) {
   }
 }
 
-void Agent::kill(std::uint64_t id, int sig, const std::string& reason) {
+void Agent::kill(const Kill& k) {
+  const std::uint64_t id = k.id;
+  const int sig = k.signal;
+  const std::string& reason = k.reason;
   auto it = tasks_.find(id);
   if (it == tasks_.end()) {
     if (auto u = unacked_.find(id); u != unacked_.end()) send(std::string(JobEnded::kType), to_body(u->second));
@@ -324,13 +327,36 @@ void Agent::kill(std::uint64_t id, int sig, const std::string& reason) {
   }
   Task& t = it->second;
   if (t.exited) return;
-  if (reason == "cancel" || reason == "node_fail")
-    notice(t, "sluiced: error: *** JOB " + std::to_string(id) + " ON " + name_ + " CANCELLED AT " + format_iso(now()) +
-                  " ***\n");
+  const Time at = now();
+  const std::string banner =
+      "sluiced: error: *** JOB " + std::to_string(id) + " ON " + name_ + " CANCELLED AT " + format_iso(at);
+  if (reason == "preempt") {
+    // The warning (the job's --signal, else SIGTERM) now; the kill when the grace time is over.
+    if (t.preempted) return;  // a resent preemption
+    t.preempted = true;
+    notice(t, banner + " DUE TO PREEMPTION ***\n");
+    ::kill(-t.pid, SIGCONT);
+    ::kill(k.batch_only ? t.pid : -t.pid, sig);
+    if (k.grace > 0)
+      t.preempt_at = at + k.grace;
+    else
+      terminate(t, at);
+    spdlog::info("job={} preempted: signal={}{} grace={}s", id, sig, k.batch_only ? " (batch shell)" : "", k.grace);
+    return;
+  }
+  if (reason == "cancel" || reason == "node_fail") notice(t, banner + " ***\n");
+  if (reason == "requeue") notice(t, banner + " DUE TO JOB REQUEUE ***\n");
   ::kill(-t.pid, SIGCONT);
   ::kill(-t.pid, sig);
-  if (sig == SIGTERM && reason != "signal" && !t.kill_at) t.kill_at = now() + kill_wait_;
+  if (sig == SIGTERM && reason != "signal" && !t.kill_at) t.kill_at = at + kill_wait_;
   spdlog::info("job={} signal={} reason={}", id, sig, reason);
+}
+
+void Agent::terminate(Task& t, Time at) {
+  t.preempt_at = 0;
+  ::kill(-t.pid, SIGCONT);
+  ::kill(-t.pid, SIGTERM);
+  if (!t.kill_at) t.kill_at = at + kill_wait_;
 }
 
 void Agent::pump(Task& t, int& fd, const char* stream) {
@@ -384,7 +410,7 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
   int code = 0, sig = 0;
   if (WIFEXITED(t.status)) code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) sig = WTERMSIG(t.status);
-  const JobEnded end{id, code, sig, t.timed_out, launch_failed};
+  const JobEnded end{id, code, sig, t.timed_out, launch_failed, t.job.restarts};
   if (t.io) {
     t.io->send(zmq::buffer(std::string("exit")), zmq::send_flags::sndmore);
     t.io->send(zmq::buffer(to_body(end).dump()), zmq::send_flags::dontwait);
@@ -411,6 +437,7 @@ void Agent::timers() {
       task.kill_at = t + kill_wait_;
       spdlog::info("job={} time limit reached", id);
     }
+    if (task.preempt_at && t >= task.preempt_at) terminate(task, t);
     if (task.kill_at && t >= task.kill_at) {
       ::kill(-task.pid, SIGKILL);
       task.kill_at = 0;

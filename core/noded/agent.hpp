@@ -30,8 +30,10 @@ class Agent {
   struct Task {
     Job job;
     pid_t pid = -1;
-    Time deadline = 0;  // time limit; 0: none
-    Time kill_at = 0;   // SIGKILL escalation; 0: none
+    Time deadline = 0;       // time limit; 0: none
+    Time kill_at = 0;        // SIGKILL escalation; 0: none
+    bool preempted = false;  // the preemption warning was sent
+    Time preempt_at = 0;     // end of the preemption grace: then the kill (SIGTERM, SIGKILL); 0: none
     bool timed_out = false;
     bool exited = false;
     int status = 0;
@@ -46,7 +48,8 @@ class Agent {
   void send(const std::string& type, Json body);
   void on_message(const Message& m);
   void launch(const Job& job, Time kill_wait);
-  void kill(std::uint64_t id, int sig, const std::string& reason);
+  void kill(const Kill& k);
+  void terminate(Task& t, Time now);  // SIGCONT + SIGTERM to the job's processes, SIGKILL after kill_wait
   void reap();
   void pump(Task& t, int& fd, const char* stream);
   void finish(std::uint64_t id, bool launch_failed);
@@ -79,13 +82,13 @@ class Agent {
   Time heartbeat_ = 5;
   Time last_register_ = 0, last_heartbeat_ = 0, last_resend_ = 0;
   std::map<std::uint64_t, Task> tasks_;
-  std::map<std::uint64_t, JobEnded> unacked_;  // job ends not yet acknowledged
-  std::set<std::uint64_t> seen_;               // job ids launched by this instance
-  std::unique_ptr<Nvml> nvml_;                 // null: NVML not loaded (no sampling)
-  std::vector<Gpu> nvml_gpus_;                 // what NVML reports, PCI bus order
-  bool gpus_detected_ = false;                 // gpu_detect = "nvml" and NVML answered
-  std::string gpu_detect_error_;               // gpu_detect = "nvml" and NVML did not: why
-  Node self_;                                  // this node: config, GPUs as adopted
+  std::map<std::uint64_t, JobEnded> unacked_;               // job ends not yet acknowledged
+  std::set<std::pair<std::uint64_t, std::uint32_t>> seen_;  // (job, run) launched by this instance
+  std::unique_ptr<Nvml> nvml_;                              // null: NVML not loaded (no sampling)
+  std::vector<Gpu> nvml_gpus_;                              // what NVML reports, PCI bus order
+  bool gpus_detected_ = false;                              // gpu_detect = "nvml" and NVML answered
+  std::string gpu_detect_error_;                            // gpu_detect = "nvml" and NVML did not: why
+  Node self_;                                               // this node: config, GPUs as adopted
   Time last_sample_ = 0;
   std::set<std::string> sample_warned_;  // GPUs whose sampling failed (logged once)
 };

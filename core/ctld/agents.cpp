@@ -117,7 +117,8 @@ void on_job_ended(CtlState& s, const Request& r, const Json& b) { job_ended(s, r
 
 void tick(CtlState& s) {
   const Time now = s.now();
-  if (s.plugin_trouble) s.sched_needed = true;  // a plugin failed: try again once a second
+  if (s.plugin_trouble) s.sched_needed = true;                           // a plugin failed: try again once a second
+  if (s.next_eligible && now >= s.next_eligible) s.sched_needed = true;  // a requeue delay is over
   for (const auto& name : s.nodes.expire(now, s.cfg->controller.node_timeout))
     s.node_down(*s.nodes.find(name),
                 "not responding for more than " + std::to_string(s.cfg->controller.node_timeout) + "s");

@@ -235,6 +235,7 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
   if ((to == S::Completing || is_final(to)) && (j.state == S::Pending || j.state == S::Running)) j.end_time = now;
   if (to == JobState::Failed && j.reason == "None") j.reason = "NonZeroExitCode";
   if (to == S::Timeout && j.state != S::Timeout) j.reason = "TimeLimit";
+  if (to == S::Preempted && j.state != S::Preempted) j.reason = "Preempted by job " + std::to_string(j.preempted_for);
   j.state = to;
 
   // Its side effects.

@@ -94,8 +94,13 @@ void CtlState::schedule() {
   sched_needed = false;
   plugin_trouble = false;
   std::vector<const Job*> pending;
-  for (const auto& [id, j] : jobs.all())
-    if (j.state == JobState::Pending) pending.push_back(&j);
+  next_eligible = 0;
+  const Time t = now();
+  for (const auto& [id, j] : jobs.all()) {
+    if (j.state != JobState::Pending) continue;
+    pending.push_back(&j);
+    if (j.eligible_time > t && (!next_eligible || j.eligible_time < next_eligible)) next_eligible = j.eligible_time;
+  }
   if (pending.empty()) return;
   std::vector<Node> copy = nodes.all();
   const PreemptionFacts preemption = preemption_facts();

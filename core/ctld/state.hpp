@@ -45,7 +45,8 @@ struct CtlState {
   std::vector<Partition> partitions;
   Jobs jobs;
   bool sched_needed = true;
-  bool plugin_trouble = false;                                 // the last pass met a plugin fault
+  bool plugin_trouble = false;  // the last pass met a plugin fault
+  Time next_eligible = 0;       // the earliest eligible_time of a job waiting for BeginTime; 0: none
   std::unordered_map<std::uint64_t, int> plugin_faults;        // job -> faults in a row it caused
   std::vector<std::pair<std::string, std::uint64_t>> submits;  // (peer, job) answered after the pass
   std::map<std::string, std::vector<Gpu>> discovered;          // gpu_detect nodes: the inventory adopted from NVML

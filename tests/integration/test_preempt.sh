@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Preemption and requeue end to end: a checkpointing `batch` job is preempted by a `prioritized`
+# one, gets its --signal, checkpoints, comes back under the same id and finishes; its output holds
+# every number exactly once. Also: cancel mode, nothing preempts `prioritized`, no victims when
+# stopping them would not help, time-limit requeue, and kill -9 of the controller mid-preemption.
+source "$(dirname "$0")/lib.sh"
+conf=$(mktemp /tmp/sluice-preempt.XXXXXX.toml)
+sed 's/^preempt_mode = "requeue"$/&\ngrace_time = 4/' "$HERE/cluster.toml" > "$conf"
+cat >> "$conf" <<'TOML'
+
+[plugins.preempt]
+library = "preempt"
+
+[plugins.requeue]
+library = "requeue"
+[plugins.requeue.options]
+delay = 1
+requeue_on = ["preempted", "node_fail", "timeout"]
+TOML
+cluster_up "$conf"
+rm -f "$conf"
+
+# The checkpointing job of examples/checkpoint/count.sh: counts to $1, one number per 0.2 s,
+# remembering the last number printed; on USR1 or TERM it saves that and exits.
+count_script() {
+  cat <<'SH'
+#!/bin/bash
+ckpt=$SLURM_JOB_ID.ckpt
+done_n=$(cat "$ckpt" 2>/dev/null || echo 0)
+echo "start restart=${SLURM_RESTART_COUNT:-0} from=$done_n"
+trap 'echo "$done_n" > "$ckpt"; echo "checkpoint at $done_n"; exit 0' USR1 TERM
+i=$done_n
+while [ "$i" -lt "$1" ]; do
+  i=$((i + 1))
+  echo "count $i"
+  done_n=$i
+  sleep 0.2 &
+  wait $!
+done
+echo "$done_n" > "$ckpt"
+echo finished
+SH
+}
+count_script > count.sh
+chmod +x count.sh
+numbers_once() {  # job id, N: every number 1..N exactly once in its output
+  local want got
+  want=$(seq 1 "$2" | xargs)
+  got=$(grep '^count ' "slurm-$1.out" | awk '{print $2}' | xargs)
+  expect_eq "$want" "$got" "job $1 printed every number exactly once"
+}
+
+# 1. Preemption with requeue: the batch job holds n3's only a10.
+victim=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 count.sh 40)
+wait_for 10 grep -q "count 3" "slurm-$victim.out" || fail "victim did not start counting"
+hi=$(sbatch --parsable --gres=gpu:a10:1 -J hi --wrap 'echo hi ran; sleep 2')
+wait_for 10 grep -q "checkpoint at" "slurm-$victim.out" || fail "victim not signalled: $(job_state "$victim")"
+wait_for 10 grep -q "hi ran" "slurm-$hi.out" || fail "prioritized job did not start: $(job_state "$hi")"
+expect_match "^(PENDING|RUNNING)$" "$(job_state "$victim")" "the victim is requeued, not ended"
+expect_match "Restarts=1" "$(scontrol show job "$victim")" "the victim's restart count is 1"
+wait_for 30 state_is "$victim" COMPLETED || fail "victim did not finish: $(job_state "$victim")"
+out=$(cat "slurm-$victim.out")
+expect_contains "DUE TO PREEMPTION" "$out" "the victim's output says it was preempted"
+expect_contains "checkpoint at" "$out" "the victim got USR1 and checkpointed"
+expect_contains "start restart=1" "$out" "the second run sees SLURM_RESTART_COUNT=1"
+expect_contains "finished" "$out" "the victim finished after its requeue"
+numbers_once "$victim" 40
+expect_eq "$victim PREEMPTED $victim COMPLETED" \
+  "$(sacct -n -D -j "$victim" -o JobID,State | awk '{print $1, $2}' | xargs)" "sacct -D shows both runs"
+expect_contains "hi ran" "$(cat "slurm-$hi.out")" "the prioritized job ran"
+
+# 2. Cancel mode: a --no-requeue victim ends PREEMPTED with a reason.
+norq=$(sbatch --parsable -p batch --no-requeue --gres=gpu:a10:1 -c 8 --wrap 'sleep 300')
+wait_for 10 state_is "$norq" RUNNING || fail "norq did not start"
+hi2=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'sleep 1')
+wait_for 15 state_is "$norq" PREEMPTED || fail "--no-requeue victim not PREEMPTED: $(job_state "$norq")"
+expect_eq "PR n3" "$(squeue -h -t all -j "$norq" -o '%t %R')" "squeue shows PR on its node, as Slurm"
+expect_match "JobState=PREEMPTED Reason=Preempted_by_job_$hi2" "$(scontrol show job "$norq")" \
+  "scontrol show job says which job preempted it"
+wait_for 10 state_is "$hi2" COMPLETED || fail "second prioritized job did not run"
+
+# 3. Nothing preempts `prioritized`; no victims where they would not help.
+p1=$(sbatch --parsable --gres=gpu:a10:1 -c 8 --wrap 'sleep 300')
+wait_for 10 state_is "$p1" RUNNING || fail "p1 did not start"
+b1=$(sbatch --parsable -p batch -w n1 --gres=gpu:t4:2 -c 4 --wrap 'sleep 300')
+wait_for 10 state_is "$b1" RUNNING || fail "b1 did not start"
+p2=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'true')
+sleep 3
+expect_eq "RUNNING RUNNING PD (Resources)" "$(job_state "$p1") $(job_state "$b1") $(squeue -h -j "$p2" -o '%t %R')" \
+  "a prioritized job is never preempted, and a batch job with other GPUs is not stopped in vain"
+scancel "$p1" "$b1" "$p2"
+wait_for 10 bash -c "[ -z \"\$(squeue -h -t R,CG)\" ]" || fail "jobs did not end"
+
+# 4. A time limit with a requeue policy: the job is requeued after each TIMEOUT until it finishes.
+tl=$(sbatch --parsable -p batch --requeue -t 0:03 count.sh 25)
+wait_for 40 state_is "$tl" COMPLETED || fail "time-limited job did not finish: $(job_state "$tl")"
+numbers_once "$tl" 25
+runs=$(sacct -n -D -j "$tl" -o State | xargs)
+expect_match "^TIMEOUT( TIMEOUT)* COMPLETED$" "$runs" "each run but the last ended TIMEOUT and was requeued"
+
+# 5. kill -9 of the controller during a preemption: the victim is never lost nor run twice.
+ctld_pid() { cat "$CLUSTER_DIR/state/sluicectld.pid"; }
+for when in 0 2 6; do
+  v=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 count.sh 30)
+  wait_for 10 grep -q "count 2" "slurm-$v.out" || fail "victim $v did not start"
+  h=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'sleep 1')
+  sleep "$when"
+  kill -9 "$(ctld_pid)"
+  sleep 0.3
+  sluicectld -f "$SLUICE_CONF" || fail "controller restart failed"
+  expect_match "^(RUNNING|COMPLETING|PENDING|COMPLETED)$" "$(job_state "$v")" "kill -9 after ${when}s: victim kept"
+  wait_for 20 state_is "$h" COMPLETED || fail "kill -9 after ${when}s: preemptor did not run: $(job_state "$h")"
+  wait_for 40 state_is "$v" COMPLETED || fail "kill -9 after ${when}s: victim did not finish: $(job_state "$v")"
+  numbers_once "$v" 30
+  expect_eq 2 "$(grep -c '^start' "slurm-$v.out")" "kill -9 after ${when}s: the victim ran twice, one after the other"
+done
+[ "$T_FAILS" -eq 0 ]

@@ -88,7 +88,14 @@ p2=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'true')
 sleep 3
 expect_eq "RUNNING RUNNING PD (Resources)" "$(job_state "$p1") $(job_state "$b1") $(squeue -h -j "$p2" -o '%t %R')" \
   "a prioritized job is never preempted, and a batch job with other GPUs is not stopped in vain"
-scancel "$p1" "$b1" "$p2"
+scancel "$p2"
+# scontrol whatif: which jobs the live preempt policy would stop for a hypothetical job, and that a
+# candidate without preemption would stop none.
+sed '/^\[plugins.preempt\]$/,+1d' "$CLUSTER_CONF" > "$WORK/nopreempt.toml"
+out=$(scontrol whatif -f "$WORK/nopreempt.toml" --job '--gres=gpu:t4:2 -w n1')
+expect_match "1 +PD \(Preempting $b1\) +PD \(Resources\)" "$out" "whatif names the victim the live policy would stop"
+expect_eq "RUNNING" "$(job_state "$b1")" "whatif stopped nothing"
+scancel "$p1" "$b1"
 wait_for 10 bash -c "[ -z \"\$(squeue -h -t R,CG)\" ]" || fail "jobs did not end"
 
 # 4. A time limit with a requeue policy: the job is requeued after each TIMEOUT until it finishes.

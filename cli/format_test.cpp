@@ -637,6 +637,13 @@ TEST(CliScontrol, ShowJob) {
         "   StdErr=/tmp/slurm-anchor/jobs/gpuenv-9.out\n", "   Power=\n   TresPerNode=gres:gpu:t4:1\n   \n\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
 
+  Job timed = j8;  // --time-min and a lowered limit (scontrol update) show as Slurm shows them
+  timed.spec.time_min = 90 * 60;
+  timed.spec.time_limit = 2 * 3600;
+  EXPECT_NE(show_job(timed, kT0 + 1, make_nodes(), make_parts(), false, false)
+                .find(" TimeLimit=02:00:00 TimeMin=01:30:00\n   SubmitTime="),
+            std::string::npos);
+
   Job multi = make_job(30, "prioritized", "multi", JobState::Running, {"n1", "n2"});
   multi.alloc[0].gpus = {0, 1, 3};
   multi.alloc[1].gpus = {0, 1, 3};

@@ -36,7 +36,7 @@ constexpr EnvOption kEnvOptions[] = {
     {"SBATCH_MEM_PER_NODE", "--mem", false},    {"SBATCH_NO_REQUEUE", "--no-requeue", true},
     {"SBATCH_OPEN_MODE", "--open-mode", false}, {"SBATCH_OUTPUT", "--output", false},
     {"SBATCH_PARTITION", "--partition", false}, {"SBATCH_REQUEUE", "--requeue", true},
-    {"SBATCH_TIMELIMIT", "--time", false},
+    {"SBATCH_SIGNAL", "--signal", false},       {"SBATCH_TIMELIMIT", "--time", false},
 };
 
 // Slurm's checks of a script read from a file or standard input (not of --wrap scripts), with its

@@ -110,7 +110,8 @@ void job_head(const Job& j, Time now, const std::vector<Partition>& parts, bool 
                          exit.c_str()));
   if (details) l.push_back("DerivedExitCode=" + exit);
   l.push_back("RunTime=" + format_hms(job_time_used(j, now)) +
-              " TimeLimit=" + (limit == kNoValue ? "Partition_Limit" : format_hms(limit)) + " TimeMin=N/A");
+              " TimeLimit=" + (limit == kNoValue ? "Partition_Limit" : format_hms(limit)) +
+              " TimeMin=" + (j.spec.time_min == kNoValue ? "N/A" : format_hms(j.spec.time_min)));
   l.push_back("SubmitTime=" + format_iso(j.submit_time) + " EligibleTime=" + format_iso(j.eligible_time));
   l.push_back("AccrueTime=" + format_iso(j.spec.hold ? 0 : j.eligible_time));
   l.push_back("StartTime=" + format_iso(j.start_time) + " EndTime=" + format_iso(job_end(j)) + " Deadline=N/A");

@@ -14,6 +14,7 @@
 #include "core/slurm/gres.hpp"
 #include "core/slurm/hostlist.hpp"
 #include "core/slurm/mem.hpp"
+#include "core/slurm/signal_spec.hpp"
 #include "core/slurm/timefmt.hpp"
 #include "core/util/text.hpp"
 
@@ -39,12 +40,16 @@ enum LongOnly {
   kGpusPerTask,
   kCpusPerGpu,
   kMemPerGpu,
+  kSignal,
+  kTimeMin,
 };
 
 const option kOptions[] = {
     {"job-name", required_argument, nullptr, 'J'},
     {"partition", required_argument, nullptr, 'p'},
     {"time", required_argument, nullptr, 't'},
+    {"time-min", required_argument, nullptr, kTimeMin},
+    {"signal", required_argument, nullptr, kSignal},
     {"nodes", required_argument, nullptr, 'N'},
     {"ntasks", required_argument, nullptr, 'n'},
     {"cpus-per-task", required_argument, nullptr, 'c'},
@@ -135,7 +140,9 @@ void print_usage(const char* prog) {
       "  -p, --partition=partition   partition requested\n"
       "      --parsable              outputs only the jobid and cluster name (if present)\n"
       "      --requeue / --no-requeue  permit / forbid the job to be requeued\n"
+      "      --signal=[B:]num[@time] send signal when time limit within time seconds\n"
       "  -t, --time=minutes          time limit\n"
+      "      --time-min=minutes      minimum time limit (if distinct)\n"
       "  -w, --nodelist=hosts...     request a specific list of hosts\n"
       "      --wrap[=command string] wrap command string in a sh script and submit (sbatch)\n"
       "  -x, --exclude=hosts...      exclude a specific list of hosts\n");
@@ -180,10 +187,22 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
     switch (c) {
       case 'J': o.spec.name = arg, o.name_set = true; break;
       case 'p': o.spec.partition = arg; break;
-      case 't': {
+      case 't': {  // as Slurm, 0 reads as UNLIMITED
         auto t = parse_time_limit(arg);
         if (!t) return bad("Invalid --time specification");
-        o.spec.time_limit = *t;
+        o.spec.time_limit = *t == 0 ? kUnlimited : *t;
+        break;
+      }
+      case kTimeMin: {  // as Slurm, 0 reads as UNLIMITED
+        auto t = parse_time_limit(arg);
+        if (!t) return bad("Invalid --time-min specification");
+        o.spec.time_min = *t == 0 ? kUnlimited : *t;
+        break;
+      }
+      case kSignal: {
+        auto sig = parse_signal_spec(arg, std::strcmp(prog, "srun") != 0);
+        if (!sig) return bad("Invalid --signal specification");
+        o.spec.signal = *sig;
         break;
       }
       case 'N': {

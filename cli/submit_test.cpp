@@ -14,11 +14,11 @@ struct Parsed {
   SubmitOptions o;
 };
 
-Parsed parse(std::vector<std::string> args, SubmitOptions o = {}) {
-  args.insert(args.begin(), "sbatch");
+Parsed parse(std::vector<std::string> args, SubmitOptions o = {}, const char* prog = "sbatch") {
+  args.insert(args.begin(), prog);
   Parsed p;
   testing::internal::CaptureStderr();
-  p.ok = parse_submit_options("sbatch", args, o);
+  p.ok = parse_submit_options(prog, args, o);
   p.err = testing::internal::GetCapturedStderr();
   p.o = std::move(o);
   return p;
@@ -79,6 +79,13 @@ INSTANTIATE_TEST_SUITE_P(
          {"--mem-per-cpu=1G", "--mem-per-gpu=2G"},
          "sbatch: error: --mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive.\n"},
         {"ConstraintEmpty", {"--constraint="}, "sbatch: error: Invalid feature specification: \n"},
+        {"SignalUnknown", {"--signal=FOO"}, "sbatch: error: Invalid --signal specification\n"},
+        {"SignalAtWithoutSeconds", {"--signal=USR1@"}, "sbatch: error: Invalid --signal specification\n"},
+        {"SignalSecondsPast16Bits", {"--signal=USR1@65536"}, "sbatch: error: Invalid --signal specification\n"},
+        {"SignalJunk", {"--signal", "B:USR1@3x"}, "sbatch: error: Invalid --signal specification\n"},
+        {"SignalEmpty", {"--signal="}, "sbatch: error: Invalid --signal specification\n"},
+        {"TimeMinBad", {"--time-min=abc"}, "sbatch: error: Invalid --time-min specification\n"},
+        {"TimeMinNegative", {"--time-min=-5"}, "sbatch: error: Invalid --time-min specification\n"},
     }),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -134,6 +141,34 @@ TEST(SubmitOptions, LaterPassesOverrideEarlierOnes) {
   EXPECT_EQ(p.o.spec.name, "name");
   EXPECT_EQ(p.o.spec.time_limit, 600);
   EXPECT_EQ(p.o.positional, (std::vector<std::string>{"script.sh", "arg"}));
+}
+
+// --signal and --time-min as sbatch(1) reads them; a later source replaces an earlier one.
+TEST(SubmitOptions, SignalAndTimeMin) {
+  Parsed p = parse({"--signal=B:USR1@3", "--time-min=1:30", "-t", "2"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.signal, (SignalSpec{10, 3, true}));
+  EXPECT_EQ(p.o.spec.time_min, 90);
+  EXPECT_EQ(p.o.spec.time_limit, 120);
+  p = parse({"--signal", "sigusr2"}, p.o);
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.signal, (SignalSpec{12, 60, false}));
+  p = parse({"--time-min=0", "--time=0:00"}, p.o);  // Slurm reads 0 as UNLIMITED
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.time_min, kUnlimited);
+  EXPECT_EQ(p.o.spec.time_limit, kUnlimited);
+  EXPECT_EQ(parse({}).o.spec.time_min, kNoValue);
+  EXPECT_EQ(parse({}).o.spec.signal, SignalSpec{});
+}
+
+// srun has no batch shell: like Slurm's srun it refuses "B:", and takes the rest as sbatch does.
+TEST(SubmitOptions, SrunSignal) {
+  Parsed p = parse({"--signal=B:USR1"}, {}, "srun");
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ(p.err, "srun: error: Invalid --signal specification\n");
+  p = parse({"--signal=R:USR1@5"}, {}, "srun");
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.o.spec.signal, (SignalSpec{10, 5, false}));
 }
 
 TEST(SubmitOptions, StopsAtTheFirstWord) {

@@ -9,6 +9,10 @@ namespace sluice {
 
 using Handler = void (*)(CtlState&, const Request&, const Json&);
 
+// Slurm's ESLURM_INVALID_TIME_MIN_LIMIT: a --time-min longer than the job's time limit or its
+// partition's max_time.
+inline constexpr const char* kInvalidTimeMin = "Invalid time-min specification (exceeds job's time or other limits)";
+
 // Clients (requests.cpp).
 void on_ping(CtlState& s, const Request& r, const Json& body);
 void on_submit(CtlState& s, const Request& r, const Json& body);           // sbatch, srun

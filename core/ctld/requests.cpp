@@ -9,6 +9,7 @@
 #include "core/plugin/points.hpp"
 #include "core/proto/messages.hpp"
 #include "core/slurm/hostlist.hpp"
+#include "core/slurm/timefmt.hpp"
 #include "core/users/users.hpp"
 #include "core/util/text.hpp"
 
@@ -64,6 +65,8 @@ void on_submit(CtlState& s, const Request& r, const Json& b) {
     if (st.code == Code::Error) spdlog::warn("submission by uid={} refused: {}", r.who.uid, st.message);
     return s.out.error(r.peer, st.message);
   }
+  // Slurm: a --time-min longer than the time limit the job ends up with is refused.
+  if (longer_limit(j.spec.time_min, j.spec.time_limit)) return s.out.error(r.peer, kInvalidTimeMin);
   st = s.plugins->feasible(j, cv);
   if (st.code == Code::Reject) return s.out.error(r.peer, st.message);
   for (const auto& d : j.spec.depends)

@@ -63,6 +63,11 @@ std::optional<Time> parse_time_limit(std::string_view s) {
   return total;
 }
 
+bool longer_limit(Time a, Time b) {
+  if (a == kNoValue || b == kNoValue || b == kUnlimited) return false;
+  return a == kUnlimited || a > b;
+}
+
 std::string format_time_limit(Time secs) { return secs < 0 ? marker(secs) : clock_str(secs, false); }
 
 std::string format_elapsed(Time secs) { return secs < 0 ? "INVALID" : clock_str(secs, false); }

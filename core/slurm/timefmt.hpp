@@ -12,6 +12,10 @@ namespace sluice {
 // Returns nullopt for anything else (negative, garbage, out of range).
 std::optional<Time> parse_time_limit(std::string_view s);
 
+// Whether time limit `a` is longer than `b`, both in seconds or kUnlimited (longer than any number
+// of seconds, and not longer than itself). False when either is kNoValue (nothing to compare).
+bool longer_limit(Time a, Time b);
+
 // As squeue's TIME_LIMIT / sinfo's TIMELIMIT: "UNLIMITED", "6-00:00:00", "12:00:00", "1:00", "0:30".
 // (Days as D-HH:MM:SS, else H:MM:SS when >= 1 hour, else M:SS.)
 std::string format_time_limit(Time secs);

@@ -180,5 +180,17 @@ TEST_F(LocalTime, CtimeMatchesLibc) {
   }
 }
 
+TEST(LongerLimit, UnlimitedIsLongestAndNoValueComparesWithNothing) {
+  EXPECT_TRUE(longer_limit(61, 60));
+  EXPECT_FALSE(longer_limit(60, 60));
+  EXPECT_FALSE(longer_limit(59, 60));
+  EXPECT_TRUE(longer_limit(kUnlimited, 60));
+  EXPECT_FALSE(longer_limit(60, kUnlimited));
+  EXPECT_FALSE(longer_limit(kUnlimited, kUnlimited));
+  EXPECT_FALSE(longer_limit(kNoValue, 60));
+  EXPECT_FALSE(longer_limit(60, kNoValue));
+  EXPECT_FALSE(longer_limit(kUnlimited, kNoValue));
+}
+
 }  // namespace
 }  // namespace sluice

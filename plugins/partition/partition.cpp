@@ -3,9 +3,12 @@
 // must wait on partition grounds.
 //
 // Options ([plugins.partition.options]):
-//   enforce_limits = true   reject at submission a job that breaks a partition limit (time, node
-//                           count, GPUs). false: accept it and keep it pending with a reason
-//                           such as PartitionTimeLimit (Slurm's EnforcePartLimits=NO).
+//   enforce_limits = true      reject at submission a job that breaks a partition limit (time, node
+//                              count, GPUs). false: accept it and keep it pending with a reason
+//                              such as PartitionTimeLimit (Slurm's EnforcePartLimits=NO).
+//   over_time_limit = "refuse" what a time limit (-t) over the partition's max_time gets: "refuse"
+//                              (the limit check above), or "clip": lowered to max_time at submission.
+// A --time-min over max_time is refused whatever the options say, as Slurm refuses it.
 #include <grp.h>
 
 #include <algorithm>
@@ -61,8 +64,13 @@ class PartitionPlugin final : public PartitionPolicy {
   bool configure(const Context&, const toml::table& options, const std::string& prefix,
                  std::vector<ConfigError>& errors) override {
     OptionReader r(options, prefix, errors);
-    r.only({"enforce_limits"});
+    r.only({"enforce_limits", "over_time_limit"});
     r.get("enforce_limits", enforce_);
+    std::string over = "refuse";
+    if (r.get("over_time_limit", over) && over != "refuse" && over != "clip")
+      r.error(options.get("over_time_limit"), "over_time_limit",
+              "must be \"refuse\" or \"clip\" (got \"" + over + "\")");
+    clip_ = over == "clip";
     return errors.empty();
   }
 
@@ -71,6 +79,7 @@ class PartitionPlugin final : public PartitionPolicy {
     if (!p) return Status::reject("Invalid partition name specified");
     out.partition = p->name;
     if (out.time_limit == kNoValue) out.time_limit = p->default_time != kNoValue ? p->default_time : p->max_time;
+    if (clip_ && over_max_time(out.time_limit, *p)) out.time_limit = p->max_time;
     JobView job = submitted;  // as it will be admitted, for the limit checks
     job.spec.partition = out.partition;
     job.spec.time_limit = out.time_limit;
@@ -88,6 +97,9 @@ class PartitionPlugin final : public PartitionPolicy {
         return Status::reject("Requested GPU count exceeds the partition limit (" +
                               std::to_string(p->max_gpus_per_job) + ")");
     }
+    // Slurm refuses a --time-min over the partition's MaxTime whatever EnforcePartLimits says.
+    if (job.spec.time_min != kNoValue && over_max_time(job.spec.time_min, *p))
+      return Status::reject("Invalid time-min specification (exceeds job's time or other limits)");
     return Status::ok();
   }
 
@@ -99,11 +111,15 @@ class PartitionPlugin final : public PartitionPolicy {
   }
 
  private:
+  // Whether `t` (seconds or kUnlimited) is longer than the partition allows.
+  static bool over_max_time(Time t, const Partition& p) {
+    return p.max_time != kUnlimited && (t == kUnlimited || t > p.max_time);
+  }
+
   // The pending reason for a job that breaks a limit of `p`, else empty. A DOWN partition still
   // accepts jobs (they wait), so admission checks limits whatever the partition's state.
   static std::string over_limit(const JobView& job, const Partition& p) {
-    const Time t = job.spec.time_limit;
-    if (p.max_time != kUnlimited && (t == kUnlimited || t > p.max_time)) return "PartitionTimeLimit";
+    if (over_max_time(job.spec.time_limit, p)) return "PartitionTimeLimit";
     if (p.max_nodes && job.spec.nodes > p.max_nodes) return "PartitionNodeLimit";
     if (p.nodes.size() < job.spec.nodes) return "PartitionNodeLimit";
     const std::uint64_t gpus =
@@ -113,6 +129,7 @@ class PartitionPlugin final : public PartitionPolicy {
   }
 
   bool enforce_ = true;
+  bool clip_ = false;  // over_time_limit = "clip"
 };
 
 }  // namespace

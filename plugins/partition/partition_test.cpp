@@ -82,6 +82,7 @@ std::vector<Partition> partitions() {
 struct Request {
   std::string partition{};
   Time time = kNoValue;
+  Time time_min = kNoValue;
   std::uint32_t nodes = 1;
   std::uint32_t gpus = 0;
   std::uint32_t gpus_per_node = 0;
@@ -96,6 +97,7 @@ JobView job_for(const Request& r) {
   job.gid = r.gid;
   job.spec.partition = r.partition;
   job.spec.time_limit = r.time;
+  job.spec.time_min = r.time_min;
   job.spec.nodes = r.nodes;
   job.spec.gpus = r.gpus;
   job.spec.gpus_per_node = r.gpus_per_node;
@@ -140,6 +142,7 @@ TEST_P(Admit, Decides) {
 }
 
 const std::string kTimeInvalid = "Requested time limit is invalid (missing or exceeds some limit)";
+const std::string kTimeMinInvalid = "Invalid time-min specification (exceeds job's time or other limits)";
 const std::string kNodeCount = "Node count specification invalid";
 const std::string kGpuLimit = "Requested GPU count exceeds the partition limit (4)";
 const std::string kGroupDenied = "User's group not permitted to use this partition";
@@ -192,6 +195,66 @@ INSTANTIATE_TEST_SUITE_P(
         {"DownPartitionStillEnforcesLimits", {.partition = "closed", .time = 3601}, true, Reject, kTimeInvalid},
     }),
     case_name<AdmitCase>);
+
+// The time limit against the partition's max_time under each over_time_limit, and --time-min.
+// Partition "batch": max_time 3600, default_time 600; "capped": max_time 7200, no default_time;
+// "long": UNLIMITED.
+struct TimeCase {
+  std::string name;
+  std::string options;  // lines of [plugins.partition.options]
+  Request request;
+  Code code = Ok;
+  std::string message{};  // Reject's
+  Time time = 0;          // Ok: the time limit after admission
+};
+
+class AdmitTime : public testing::TestWithParam<TimeCase> {};
+
+TEST_P(AdmitTime, Decides) {
+  const TimeCase& c = GetParam();
+  const test::Harness h = test::load("partition", SLUICE_PLUGIN_PATH, c.options);
+  PartitionPolicy* plugin = h.as<PartitionPolicy>();
+  ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
+  const std::vector<Node> nodes;
+  const std::vector<Partition> parts = partitions();
+  JobView job = job_for(c.request);
+  const Status s = testkit::admit(*plugin, job, {nodes, parts});
+  EXPECT_EQ(s.code, c.code);
+  EXPECT_EQ(s.message, c.message);
+  if (c.code == Ok) {
+    EXPECT_EQ(job.spec.time_limit, c.time);
+  }
+}
+
+const std::string kClip = "over_time_limit = \"clip\"";
+const std::string kRefuse = "over_time_limit = \"refuse\"";
+const std::string kClipNotEnforced = kClip + "\nenforce_limits = false";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AdmitTime,
+    testing::ValuesIn(std::vector<TimeCase>{
+        {"RefuseIsTheDefault", "", {.time = 3601}, Reject, kTimeInvalid},
+        {"RefuseOverMax", kRefuse, {.time = 3601}, Reject, kTimeInvalid},
+        {"RefuseUnlimited", kRefuse, {.time = kUnlimited}, Reject, kTimeInvalid},
+        {"RefuseAtMax", kRefuse, {.time = 3600}, Ok, "", 3600},
+        {"RefuseEvenWithTimeMin", kRefuse, {.time = 7200, .time_min = 60}, Reject, kTimeInvalid},
+        {"ClipOverMax", kClip, {.time = 3601}, Ok, "", 3600},
+        {"ClipUnlimited", kClip, {.time = kUnlimited}, Ok, "", 3600},
+        {"ClipLeavesShorterLimits", kClip, {.time = 60}, Ok, "", 60},
+        {"ClipKeepsDefaultTime", kClip, {}, Ok, "", 600},
+        {"ClipWithoutEnforcing", kClipNotEnforced, {.time = 99999}, Ok, "", 3600},
+        {"ClipOtherPartition", kClip, {.partition = "capped", .time = kUnlimited}, Ok, "", 7200},
+        {"ClipNothingWhereUnlimited", kClip, {.partition = "long", .time = 999999}, Ok, "", 999999},
+        {"ClipAboveTimeMin", kClip, {.time = 7200, .time_min = 1800}, Ok, "", 3600},
+        {"TimeMinAtMax", kRefuse, {.time = 3600, .time_min = 3600}, Ok, "", 3600},
+        {"TimeMinOverMax", kRefuse, {.time = 3600, .time_min = 3601}, Reject, kTimeMinInvalid},
+        {"TimeMinOverMaxClip", kClip, {.time = 7200, .time_min = 3601}, Reject, kTimeMinInvalid},
+        {"TimeMinOverMaxNotEnforced", "enforce_limits = false", {.time_min = 3601}, Reject, kTimeMinInvalid},
+        {"TimeMinUnlimited", kRefuse, {.time_min = kUnlimited}, Reject, kTimeMinInvalid},
+        {"TimeMinUnlimitedPartition", kRefuse, {.partition = "long", .time_min = kUnlimited}, Ok, "", kUnlimited},
+        {"TimeMinBelowDefault", kRefuse, {.time_min = 300}, Ok, "", 600},
+    }),
+    case_name<TimeCase>);
 
 struct GateCase {
   std::string name;
@@ -250,6 +313,17 @@ INSTANTIATE_TEST_SUITE_P(
     testing::ValuesIn(std::vector<OptionCase>{
         {"None", "", {}},
         {"EnforceLimits", "enforce_limits = false", {}},
+        {"OverTimeLimitClip", "over_time_limit = \"clip\"", {}},
+        {"OverTimeLimitRefuse", "over_time_limit = \"refuse\"", {}},
+        {"OverTimeLimitUnknown",
+         "over_time_limit = \"cut\"",
+         {kAt + ":19: plugins.partition.options.over_time_limit: must be \"refuse\" or \"clip\" (got \"cut\")"}},
+        {"OverTimeLimitCase",
+         "over_time_limit = \"Clip\"",
+         {kAt + ":19: plugins.partition.options.over_time_limit: must be \"refuse\" or \"clip\" (got \"Clip\")"}},
+        {"OverTimeLimitNotString",
+         "over_time_limit = true",
+         {kAt + ":19: plugins.partition.options.over_time_limit: expected string, got boolean"}},
         {"UnknownKey", "enforce = true", {kAt + ":11: plugins.partition.options.enforce: unknown key"}},
         {"WrongType",
          "enforce_limits = \"no\"",
@@ -276,7 +350,7 @@ TEST(Example, LoadsThroughTheConfigLoader) {
   EXPECT_FALSE(pc.isolate);
   std::vector<std::string> keys;
   for (const auto& [key, value] : *pc.options) keys.emplace_back(key.str());
-  EXPECT_THAT(keys, ElementsAre("enforce_limits"));  // every option the plugin knows
+  EXPECT_THAT(keys, ElementsAre("enforce_limits", "over_time_limit"));  // every option the plugin knows
   pc.library = SLUICE_PLUGIN_PATH;
   const auto loaded = load_plugin(*cfg, pc, errors);
   ASSERT_TRUE(loaded) << testing::PrintToString(errors);

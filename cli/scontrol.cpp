@@ -57,14 +57,15 @@ constexpr const char* kUsage =
     "     release <job_list>       permit specified job to start\n"
     "     show <ENTITY> [<ID>]     display state of identified entity, default is all records\n"
     "     uhold <job_list>         place user hold on specified job\n"
-    "     update <SPECIFICATIONS>  update node configuration\n"
+    "     update <SPECIFICATIONS>  update job or node configuration\n"
     "     verbose                  enable detailed logging\n"
     "     version                  display tool version number\n"
     "\n"
     "  <ENTITY> may be \"config\", \"hostlist\", \"hostlistsorted\", \"hostnames\", \"job\", \"node\" or\n"
     "  \"partition\".\n"
     "\n"
-    "  <SPECIFICATIONS> are: NodeName=<name> State=<DRAIN|DOWN|IDLE|RESUME|UNDRAIN> Reason=<text>\n";
+    "  <SPECIFICATIONS> are: NodeName=<name> State=<DRAIN|DOWN|IDLE|RESUME|UNDRAIN> Reason=<text>\n"
+    "                    or: JobId=<job_list> TimeLimit=[+|-]<time>\n";
 
 // Slurm's keyword matching: `tag` is a case-insensitive prefix of `word` at least `min` long.
 bool keyword(const std::string& tag, std::string_view word, std::size_t min) {
@@ -103,6 +104,8 @@ class Scontrol {
   void show_partitions(const std::string& name);
   void show_config();
   void update(const std::vector<std::string>& argv);
+  void update_job(const std::vector<std::string>& argv);
+  std::optional<Time> current_time_limit(std::uint64_t id);
   void hold(const std::string& op, const std::string& arg);
   void requeue(bool hold, const std::string& arg);
   void reconfigure();
@@ -293,11 +296,13 @@ void Scontrol::show_config() {
 
 void Scontrol::update(const std::vector<std::string>& argv) {
   std::string names, state, reason;
-  bool node_entity = false;
+  bool node_entity = false, job_entity = false;
   for (std::size_t i = 1; i < argv.size(); ++i) {
     const std::size_t eq = argv[i].find('=');
     if (eq != std::string::npos && keyword(argv[i].substr(0, eq), "nodename", 3)) node_entity = true;
+    if (eq != std::string::npos && keyword(argv[i].substr(0, eq), "jobid", 3)) job_entity = true;
   }
+  if (job_entity) return update_job(argv);  // Slurm checks for a job first
   if (!node_entity) {
     return fail(
         "No valid entity in update command\nInput line must include \"NodeName\", \"PartitionName\", "
@@ -340,6 +345,82 @@ void Scontrol::update(const std::vector<std::string>& argv) {
   if (changes == 0) return fail("No changes specified");
   const UpdateNode body{.names = names, .state = state, .reason = reason};
   if (!rpc_.call_or_perror(UpdateNode::kType, to_body(body), "slurm_update error")) exit_code_ = 1;
+}
+
+// The time limit of job `id` as the controller has it; nullopt after printing Slurm's
+// "slurm_load_job error: ..." line.
+std::optional<Time> Scontrol::current_time_limit(std::uint64_t id) {
+  const auto reply = rpc_.call_or_perror("jobs", {{"ids", {id}}}, "slurm_load_job error");
+  if (!reply) return std::nullopt;
+  const auto jobs = reply->at("jobs").get<std::vector<Job>>();
+  if (jobs.empty()) {
+    fail("slurm_load_job error: Invalid job id specified");
+    return std::nullopt;
+  }
+  return jobs.front().spec.time_limit;
+}
+
+// update JobId=ID[,ID...] TimeLimit=[+|-]TIME, as Slurm's scontrol: TIME in Slurm's time syntax
+// (-t's), "+" and "-" add to or take from each job's limit. One request per job; a refusal prints
+// "<why> for job <id>" and, at the end, "slurm_update error: <why>".
+void Scontrol::update_job(const std::vector<std::string>& argv) {
+  std::string ids_text;
+  std::optional<Time> limit;
+  int sign = 0;  // TimeLimit=+T: 1, -T: -1
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    const std::size_t eq = arg.find('=');
+    if (eq == std::string::npos) return fail("Invalid input: " + arg + "\nRequest aborted");
+    const std::string tag = arg.substr(0, eq);
+    std::string val = arg.substr(eq + 1);
+    if (keyword(tag, "jobid", 3)) {
+      ids_text = val;
+    } else if (keyword(tag, "timelimit", 5)) {
+      sign = starts_with(val, "+") ? 1 : starts_with(val, "-") ? -1 : 0;
+      if (sign) val.erase(0, 1);
+      limit = parse_time_limit(val);
+      if (!limit || (sign && *limit == kUnlimited)) return fail("scontrol: error: Invalid TimeLimit value");
+      if (sign && ids_text.empty()) return fail("scontrol: error: JobId must precede TimeLimit increment or decrement");
+    } else {
+      return fail("Update of this parameter is not supported: " + arg + "\nRequest aborted");
+    }
+  }
+  if (!limit) return fail("No changes specified");
+  std::vector<std::pair<std::uint64_t, Time>> updates;  // (job, its new limit)
+  for (const auto& tok : split(ids_text, ',', true)) {
+    const auto id = parse_uint(tok);
+    if (!id || *id == 0) {
+      fail("Invalid job id specified for job " + ids_text);
+      return fail("slurm_update error: Invalid job id specified");
+    }
+    Time t = *limit;
+    if (sign) {
+      const auto current = current_time_limit(*id);
+      if (!current) return;
+      if (*current == kUnlimited || *current < 0)
+        return fail("scontrol: error: Cannot increment/decrement TimeLimit when set to UNLIMITED.");
+      if (sign < 0 && t > *current) {
+        // Slurm counts in minutes; Sluice limits may hold seconds.
+        const auto shown = [&](Time v) {
+          return *limit % 60 || *current % 60 ? format_time_limit(v) : std::to_string(v / 60);
+        };
+        return fail("scontrol: error: TimeLimit decrement larger than current time limit (" + shown(t) + " > " +
+                    shown(*current) + ")");
+      }
+      t = *current + sign * t;
+    }
+    updates.emplace_back(*id, t);
+  }
+  std::string last_error;
+  for (const auto& [id, t] : updates) {
+    try {
+      rpc_.call(UpdateJob{.id = id, .time_limit = t});
+    } catch (const RpcError& e) {
+      last_error = e.what();
+      fail(last_error + " for job " + std::to_string(id));
+    }
+  }
+  if (!last_error.empty()) fail("slurm_update error: " + last_error);
 }
 
 void Scontrol::hold(const std::string& op, const std::string& arg) {

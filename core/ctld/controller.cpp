@@ -44,6 +44,7 @@ constexpr Route kRoutes[] = {
     {"release", Caller::Anyone, on_release_request},
     {"requeue", Caller::Anyone, on_requeue},
     {"acct", Caller::Anyone, on_acct},
+    {"update_job", Caller::Anyone, on_update_job},
     {"update_node", Caller::Admin, on_update_node},
     {"reconfigure", Caller::Admin, on_reconfigure},
     {"whatif", Caller::Admin, on_whatif},

@@ -24,6 +24,9 @@ void on_release_request(CtlState& s, const Request& r, const Json& body);  // sc
 void on_requeue(CtlState& s, const Request& r, const Json& body);          // scontrol requeue, requeuehold
 void on_update_node(CtlState& s, const Request& r, const Json& body);      // scontrol update NodeName=
 void on_acct(CtlState& s, const Request& r, const Json& body);             // sacct
+// scontrol update JobId= (update_job.cpp): the job's owner may lower its time limit, raise a pending
+// job's up to its partition's max_time; admins may set any. Errors are Slurm's texts.
+void on_update_job(CtlState& s, const Request& r, const Json& body);
 
 // A job as the caller of `r` submits `spec`: the caller's uid, gid, user and group names, submit
 // and eligible time now, reason "None", and at least one task per node (-n below -N). The id is

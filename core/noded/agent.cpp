@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -212,6 +213,9 @@ void Agent::on_message(const Message& m) {
     launch(l.job, l.kill_wait);
   } else if (m.type == Kill::kType) {
     kill(parse_body<Kill>(b));
+  } else if (m.type == SetTimeLimit::kType) {
+    const SetTimeLimit u = parse_body<SetTimeLimit>(b);
+    set_time_limit(u.id, u.time_limit);
   } else if (m.type == Notice::kType) {
     const Notice n = parse_body<Notice>(b);
     if (auto it = tasks_.find(n.id); it != tasks_.end() && !it->second.exited) notice(it->second, n.text);
@@ -424,10 +428,39 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
   tasks_.erase(id);
 }
 
+void Agent::warn_before_limit(std::uint64_t id, Task& task, Time now) {
+  const SignalSpec& sig = task.job.spec.signal;
+  // A preempted job had its --signal as the preemption warning already.
+  if (sig.number <= 0 || !task.deadline || task.warned || task.timed_out || task.preempted) return;
+  // A warning time as long as the limit or longer: a second after the start, not in the same
+  // instant as the exec, so that the job has set its handler.
+  if (now < std::max(task.deadline - sig.seconds, task.started + 1)) return;
+  task.warned = true;
+  // "B:": the batch shell alone (the step's main process); otherwise the job's whole process group.
+  ::kill(sig.batch_only ? task.pid : -task.pid, sig.number);
+  spdlog::info("job={} signal={} {} s before its time limit{}", id, sig.number, sig.seconds,
+               sig.batch_only ? " (batch shell)" : "");
+}
+
+void Agent::set_time_limit(std::uint64_t id, Time limit) {
+  auto it = tasks_.find(id);
+  if (it == tasks_.end() || it->second.exited || it->second.timed_out) return;  // gone, or already ending
+  Task& task = it->second;
+  const Time t = now();
+  if (!task.started) task.started = task.deadline ? task.deadline - task.job.spec.time_limit : t;
+  task.job.spec.time_limit = limit;
+  task.deadline = limit > 0 ? task.started + limit : 0;
+  if (task.warned && task.deadline && t < task.deadline - task.job.spec.signal.seconds) task.warned = false;
+  spdlog::info("job={} time limit now {}", id, format_time_limit(limit));
+}
+
 void Agent::timers() {
   const Time t = now();
   for (auto& [id, task] : tasks_) {
     if (task.exited) continue;
+    // Launched in this loop iteration, so `t` is its start (the deadline, when set, says exactly).
+    if (!task.started) task.started = task.deadline ? task.deadline - task.job.spec.time_limit : t;
+    warn_before_limit(id, task, t);
     if (task.deadline && t >= task.deadline && !task.timed_out) {
       task.timed_out = true;
       notice(task, "sluiced: error: *** JOB " + std::to_string(id) + " ON " + name_ + " CANCELLED AT " + format_iso(t) +

@@ -43,6 +43,11 @@ class Agent {
     std::string stderr_file;            // batch: where notices go
     int cgroup_procs = -1;              // the step's cgroup (device isolation); -1: none
     std::vector<GpuUsage> usage;        // NVML samples of its GPUs on this node (agent_gpus.cpp)
+
+    // Time limits (timers()): when it was launched (agent's clock), which a new limit counts from
+    // (0: not noted yet), and whether its --signal warning went out.
+    Time started = 0;
+    bool warned = false;
   };
 
   void send(const std::string& type, Json body);
@@ -54,6 +59,12 @@ class Agent {
   void pump(Task& t, int& fd, const char* stream);
   void finish(std::uint64_t id, bool launch_failed);
   void timers();
+  // Time limits (agent.cpp, beside timers()): the job's --signal `seconds` before its deadline,
+  // once (a second after its start when that moment comes earlier); a new time limit from the
+  // controller (SetTimeLimit: seconds or kUnlimited), which moves the deadline from the job's start
+  // and re-arms the warning when its new moment is still ahead.
+  void warn_before_limit(std::uint64_t id, Task& task, Time now);
+  void set_time_limit(std::uint64_t id, Time limit);
   void register_now();
   void notice(Task& t, const std::string& text);
   void reconfigure();

@@ -154,6 +154,20 @@ struct Kill {
   }
 };
 
+// A running job's new time limit (scontrol update TimeLimit=): the agent moves the job's deadline to
+// its start (on the agent's clock) plus `time_limit`, and its --signal warning with it; a deadline
+// already past ends the job at once, by its time limit. kUnlimited: no deadline, no warning.
+struct SetTimeLimit {
+  static constexpr std::string_view kType = "time_limit";
+  std::uint64_t id = 0;
+  Time time_limit = kUnlimited;  // seconds, or kUnlimited
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+    v.required("time_limit", time_limit);
+  }
+};
+
 // A line for a job's output (the idle-GPU policy's warning): appended to its stderr file (batch)
 // or sent to the waiting srun.
 struct Notice {
@@ -234,6 +248,19 @@ struct Requeue {
   void fields(V& v) {
     v.required("ids", ids);
     v.optional("hold", hold);
+  }
+};
+
+// scontrol update JobId=ID TimeLimit=T: what to change in one job, each field kNoValue when left
+// as it is. The CLI resolves Slurm's relative forms (TimeLimit=+T, -T) against the limit it read.
+struct UpdateJob {
+  static constexpr std::string_view kType = "update_job";
+  std::uint64_t id = 0;
+  Time time_limit = kNoValue;  // seconds, or kUnlimited
+  template <class V>
+  void fields(V& v) {
+    v.required("id", id);
+    v.optional("time_limit", time_limit);
   }
 };
 

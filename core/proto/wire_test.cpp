@@ -176,6 +176,26 @@ TEST(MessageSchema, RoundTrip) {
   EXPECT_EQ(back->finished[0].exit_code, 2);
 }
 
+// scontrol update JobId= TimeLimit= and its way to the node: the limit travels in seconds, or as
+// kUnlimited; an update without a time limit leaves it (kNoValue).
+TEST(MessageSchema, TimeLimitUpdates) {
+  std::string why;
+  auto u = from_body<UpdateJob>(to_body(UpdateJob{.id = 7, .time_limit = kUnlimited}), &why);
+  ASSERT_TRUE(u) << why;
+  EXPECT_EQ(u->id, 7u);
+  EXPECT_EQ(u->time_limit, kUnlimited);
+  u = from_body<UpdateJob>({{"id", 7}}, &why);
+  ASSERT_TRUE(u) << why;
+  EXPECT_EQ(u->time_limit, kNoValue);
+  EXPECT_FALSE(from_body<UpdateJob>({{"time_limit", 60}}, &why));
+  EXPECT_EQ(why, "missing field \"id\"");
+  auto t = from_body<SetTimeLimit>(to_body(SetTimeLimit{.id = 3, .time_limit = 480}), &why);
+  ASSERT_TRUE(t) << why;
+  EXPECT_EQ(t->time_limit, 480);
+  EXPECT_FALSE(from_body<SetTimeLimit>({{"id", 3}}, &why));
+  EXPECT_EQ(why, "missing field \"time_limit\"");
+}
+
 TEST(MessageSchema, MissingOrMalformedRequiredFieldsAreErrors) {
   struct Case {
     const char* name;

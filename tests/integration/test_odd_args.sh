@@ -78,7 +78,7 @@ odd_everything() {  # [live]: against a running cluster
   local v
   # sbatch: jobs are held, so nothing runs; every option, then the script path itself.
   table sbatch -H --wrap true -- -J -p -t -N -n -c --mem --mem-per-cpu -G --gres --gpus-per-node \
-    -w -x -D -o -e -i --open-mode -d --export --comment
+    -w -x -D -o -e -i --open-mode -d --export --comment --signal --time-min
   for v in "${VALUES[@]}"; do run sbatch -H "$v"; run sbatch -H --wrap "$v"; done
   # srun parses sbatch's options; what it adds is the command and the live job (against a running
   # cluster every value it accepts runs a job).
@@ -123,6 +123,9 @@ odd_everything() {  # [live]: against a running cluster
     run scontrol update "NodeName=$v" State=RESUME
     run scontrol update NodeName=nosuch "State=$v"
     run scontrol update "$v"
+    run scontrol update "JobId=$v" TimeLimit=1
+    run scontrol update JobId=1 "TimeLimit=$v"
+    run scontrol update JobId=1 "TimeLimit=+$v"
     run scontrol whatif -f "$v"
   done
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: installs dependencies, builds, starts a local cluster from etc/sluice.toml (one
 # controller, one node agent per node) and walks through the user guide's commands with their
-# real output, then stops the cluster.
+# real output, preemption and requeue of a checkpointing job included, then stops the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -48,4 +48,47 @@ for id in $(squeue -h -o %i); do show scancel "$id"; done
 sleep 1
 show squeue
 show sacct
+
+# Running longer jobs (docs/checkpointing.md): a checkpointing job of the preemptible batch
+# partition is preempted by a prioritized job, comes back under the same job id and continues
+# from its checkpoint.
+wait_state() {  # JOBID STATE SECONDS: until squeue shows the job in STATE (false after SECONDS)
+  local i
+  for ((i = 0; i < $3 * 5; i++)); do
+    [ "$(squeue -h -t all -j "$1" -o %T 2>/dev/null)" = "$2" ] && return 0
+    sleep 0.2
+  done
+  echo "(job $1 not $2 after $3 s)"
+  return 1
+}
+submit() {  # shows the sbatch command and its answer, and keeps the job id in $job
+  local out
+  printf '\n$ %s\n' "$*"
+  out=$(eval "$@")
+  echo "$out"
+  job=${out##* }
+}
+cp "$root/examples/checkpoint/count.sh" .
+show "grep '^#SBATCH' count.sh"
+submit sbatch count.sh 60 0.25
+victim=$job
+wait_state "$victim" RUNNING 10 || true
+sleep 3
+show squeue
+# A prioritized job that needs every T4 of the node the batch job runs on.
+submit sbatch -J urgent -w "$(squeue -h -j "$victim" -o %N)" --gres=gpu:t4:6 \
+  --wrap "'echo urgent ran on \$SLURMD_NODENAME; sleep 5'"
+urgent=$job
+sleep 1
+show squeue
+show "grep -v '^count ' count-$victim.out"
+wait_state "$victim" PENDING 30 || true
+show squeue
+show "scontrol show job $victim | grep -E 'JobState|Restarts'"
+wait_state "$victim" RUNNING 30 || true
+show squeue
+wait_state "$victim" COMPLETED 60 || true
+show "grep -v '^count ' count-$victim.out"
+show "grep '^count ' count-$victim.out | awk '{print \$2}' | xargs"
+show sacct -D -j "$victim,$urgent" -o JobID,JobName,Partition,State,ExitCode,Start,End,NodeList
 printf '\nThe cluster stops now. Start your own with:\n  sluice local up -f etc/sluice.toml --dir DIR\n'

@@ -117,7 +117,7 @@ void job_head(const Job& j, Time now, const std::vector<Partition>& parts, bool 
   l.push_back("StartTime=" + format_iso(j.start_time) + " EndTime=" + format_iso(job_end(j)) + " Deadline=N/A");
   if (part != parts.end() && part->preempt_mode != PreemptMode::Off && j.state != JobState::Pending)
     l.push_back("PreemptEligibleTime=" + format_iso(j.start_time) +
-                " PreemptTime=" + format_iso(j.state == JobState::Preempted ? j.end_time : 0, "None"));
+                " PreemptTime=" + format_iso(j.preempt_time, "None"));
   l.push_back("SuspendTime=None SecsPreSuspend=0 LastSchedEval=" +
               format_iso(j.start_time ? j.start_time : j.submit_time) + " Scheduler=Main");
 }

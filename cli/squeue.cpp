@@ -49,7 +49,7 @@ constexpr FieldName kSqueueTitles[] = {
     {"COMMAND", 'o'}, {"CONTIGUOUS", 'O'}, {"PRIORITY", 'p'}, {"PRIORITY", 'Q'}, {"PARTITION", 'P'},
     {"QOS", 'q'}, {"REASON", 'r'}, {"NODELIST(REASON)", 'R'}, {"START_TIME", 'S'}, {"ST", 't'},
     {"STATE", 'T'}, {"USER", 'u'}, {"UID", 'U'}, {"RESERVATION", 'v'}, {"SUBMIT_TIME", 'V'}, {"WCKEY", 'w'},
-    {"LICENSES", 'W'}, {"EXC_NODES", 'x'}, {"NICE", 'y'}, {"WORK_DIR", 'Z'},
+    {"LICENSES", 'W'}, {"EXC_NODES", 'x'}, {"NICE", 'y'}, {"SCHEDNODES", 'Y'}, {"WORK_DIR", 'Z'},
     {"TRES_PER_JOB", kTresPerJob}, {"TRES_PER_TASK", kTresPerTask},
 };
 // clang-format on
@@ -115,6 +115,7 @@ std::pair<std::string, bool> squeue_value(const Job& j, char code, Time now) {
     case 'U': return {std::to_string(j.uid), true};
     case 'V': return {time_or_na(j.submit_time), true};
     case 'x': return {j.spec.exclude, false};
+    case 'Y': return {"(null)", true};  // the nodes a pending job's reservation holds: not reported
     case 'Z': return {j.spec.workdir, true};
     default: return {"", true};
   }
@@ -288,6 +289,7 @@ constexpr const char* kHelp =
     "partitions\n"
     "  -r, --array                     display one job array element per line\n"
     "  -S, --sort=fields               comma separated list of fields to sort on\n"
+    "      --start                     print expected start times of pending jobs\n"
     "  -t, --states=states             comma separated list of states to view, default is pending and "
     "running,\n"
     "                                  '--states=all' reports all states\n"
@@ -302,7 +304,7 @@ constexpr const char* kHelp =
 }  // namespace
 
 int squeue(int argc, char** argv) {
-  enum { kMe = 0x100, kJson, kHelpOpt, kUsageOpt };
+  enum { kMe = 0x100, kJson, kHelpOpt, kUsageOpt, kStart };
   static const option kOptions[] = {{"all", no_argument, nullptr, 'a'},
                                     {"array", no_argument, nullptr, 'r'},
                                     {"Format", required_argument, nullptr, 'O'},
@@ -319,6 +321,7 @@ int squeue(int argc, char** argv) {
                                     {"noheader", no_argument, nullptr, 'h'},
                                     {"partitions", required_argument, nullptr, 'p'},
                                     {"sort", required_argument, nullptr, 'S'},
+                                    {"start", no_argument, nullptr, kStart},
                                     {"states", required_argument, nullptr, 't'},
                                     {"usage", no_argument, nullptr, kUsageOpt},
                                     {"user", required_argument, nullptr, 'u'},
@@ -328,7 +331,7 @@ int squeue(int argc, char** argv) {
                                     {nullptr, 0, nullptr, 0}};
 
   std::string format, format_long, sort, jobs_arg;
-  bool long_list = false, no_header = false, json = false, job_flag = false, all_states = false;
+  bool long_list = false, no_header = false, json = false, job_flag = false, all_states = false, start = false;
   std::vector<std::string> names, partitions;
   std::optional<std::vector<std::uint32_t>> users;
   std::vector<StateFilter> states;
@@ -392,6 +395,7 @@ int squeue(int argc, char** argv) {
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
       case kMe: users = std::vector<std::uint32_t>{geteuid()}; break;
       case kJson: json = true; break;
+      case kStart: start = true; break;
       case kHelpOpt: std::fputs(kHelp, stdout); return 0;
       case kUsageOpt: std::fputs(kUsage, stdout); return 0;
       default: std::fprintf(stderr, "Try \"squeue --help\" for more information\n"); return 1;
@@ -423,6 +427,11 @@ int squeue(int argc, char** argv) {
       format = env;
     else if (const char* env2 = std::getenv("SQUEUE_FORMAT2"))
       format_long = env2;
+  }
+  if (start) {  // --start: pending jobs only, by expected start time, in Slurm's columns
+    if (format.empty() && format_long.empty() && !long_list) format = "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R";
+    if (states.empty() && !all_states) states.push_back(*parse_job_state("PD"));
+    if (sort.empty()) sort = "S";
   }
   if (sort.empty()) {
     const char* env = std::getenv("SQUEUE_SORT");

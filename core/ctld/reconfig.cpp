@@ -118,8 +118,9 @@ Plan fates(CtlState& s, PluginSet& plugins, const std::vector<Partition>& partit
   for (const Job& j : admitted) pending.push_back(&j);
   std::vector<Node> pass_nodes = nodes;
   const PreemptionFacts preemption = s.preemption_facts();
-  for (const auto& d :
-       schedule_pass(pending, pass_nodes, partitions, plugins, s.dependency_facts(), 0, s.now(), &preemption)) {
+  const BackfillFacts backfill{s.jobs.holding()};
+  for (const auto& d : schedule_pass(pending, pass_nodes, partitions, plugins, s.dependency_facts(), 0, s.now(),
+                                     &preemption, &backfill)) {
     std::vector<std::string> names;
     for (const auto& a : d.alloc) names.push_back(a.node);
     std::string waits = "PD (" + d.reason + ")";

@@ -1,7 +1,9 @@
 #include "core/ctld/scheduler.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <optional>
 #include <sluice/ledger.hpp>
 #include <unordered_set>
 
@@ -90,11 +92,12 @@ void release_all(std::vector<Node>& nodes, const std::vector<const JobView*>& vi
 // Whether `j` can be placed on `nodes` once `victims` are gone: if so, `nodes` holds j's placement
 // (reserved) and no longer the victims'; if not, `nodes` is unchanged.
 bool reserve_after(const Job& j, std::vector<Node>& nodes, const std::vector<Partition>& partitions, PluginSet& plugins,
-                   const std::vector<const JobView*>& victims, std::uint64_t& generation) {
+                   const std::vector<const JobView*>& victims, std::uint64_t& generation,
+                   std::vector<NodeAlloc>& alloc) {
   std::vector<Node> trial = nodes;
   release_all(trial, victims);
   const ClusterView cv{trial, partitions, 0};
-  std::vector<NodeAlloc> alloc;
+  alloc.clear();
   if (plugins.select(j, cv, alloc).code != Code::Ok || alloc.empty() || !placement_problem(j, cv, alloc).empty())
     return false;
   for (const auto& a : alloc)
@@ -104,6 +107,102 @@ bool reserve_after(const Job& j, std::vector<Node>& nodes, const std::vector<Par
   if (generation) ++generation;
   return true;
 }
+
+constexpr Time kNever = std::numeric_limits<Time>::max();
+
+// Backfill's view of the future: what holds resources until when, and the reservations made.
+class Timeline {
+ public:
+  Timeline(std::vector<Node>& nodes, Time now, const BackfillFacts& facts) : nodes_(nodes), now_(now) {
+    for (std::size_t i = 0; i < nodes.size(); ++i) index_.emplace(nodes[i].name, i);
+    for (const Job* j : facts.holding) add_holding(j->alloc, expected_end(*j), j->id);
+  }
+  static Time end_of(Time start, Time limit) { return limit > 0 ? start + limit : kNever; }
+  Time expected_end(const Job& j) const {
+    if (j.state == JobState::Completing) return now_;
+    return std::max(now_, end_of(j.start_time, j.spec.time_limit));
+  }
+  void add_holding(const std::vector<NodeAlloc>& alloc, Time end, std::uint64_t job = 0) {
+    holding_.push_back({now_, end, alloc, job});
+  }
+  // Victims whose resources a preempting job has taken in the pass's nodes: no longer held.
+  void forget(const std::vector<const JobView*>& victims) {
+    std::erase_if(holding_, [&](const Span& h) {
+      return h.job && std::ranges::any_of(victims, [&](const JobView* v) { return v->id == h.job; });
+    });
+  }
+  bool full() const { return reserved_.size() >= kMaxReservations; }
+
+  // The earliest time at which select places `j` for its time limit, the placement reserved; 0
+  // when none of the candidate times works.
+  Time reserve(const Job& j, const std::vector<Partition>& partitions, PluginSet& plugins) {
+    std::vector<Time> times;
+    for (const auto& h : holding_)
+      if (h.end > now_ && h.end != kNever) times.push_back(h.end);
+    for (const auto& r : reserved_)
+      if (r.end != kNever) times.push_back(r.end);
+    std::ranges::sort(times);
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    if (times.size() > kMaxStartCandidates) times.resize(kMaxStartCandidates);
+    for (Time t : times) {
+      const Time end = end_of(t, j.spec.time_limit);
+      std::vector<Node> at = nodes_;
+      for (const auto& h : holding_)
+        if (h.end <= t) apply(at, h.alloc, false);
+      for (const auto& r : reserved_)
+        if (r.start < end && t < r.end) apply(at, r.alloc, true);
+      const ClusterView cv{at, partitions, 0};
+      std::vector<NodeAlloc> alloc;
+      if (plugins.select(j, cv, alloc).code != Code::Ok || alloc.empty() || !placement_problem(j, cv, alloc).empty())
+        continue;
+      reserved_.push_back({t, end, std::move(alloc), j.id});
+      return t;
+    }
+    return 0;
+  }
+
+  // Whether a job placed now on `alloc` (already taken from the pass's nodes) until `end` leaves
+  // every reservation whole: on each node both share, the reservation's part still fits at its
+  // start once the jobs ending by then are gone and the other reservations then are counted.
+  bool delays_none(const std::vector<NodeAlloc>& alloc, Time end) const {
+    for (std::size_t r = 0; r < reserved_.size(); ++r) {
+      const Span& res = reserved_[r];
+      if (end <= res.start) continue;
+      for (const auto& part : res.alloc) {
+        if (std::ranges::none_of(alloc, [&](const NodeAlloc& a) { return a.node == part.node; })) continue;
+        Node n = nodes_[index_.at(part.node)];
+        for (const auto& h : holding_)
+          if (h.end <= res.start) apply_on(n, h.alloc, false);
+        for (std::size_t o = 0; o < reserved_.size(); ++o)
+          if (o != r && reserved_[o].start < res.end && res.start < reserved_[o].end)
+            apply_on(n, reserved_[o].alloc, true);
+        if (!alloc_problem(n, part).empty()) return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  struct Span {
+    Time start, end;
+    std::vector<NodeAlloc> alloc;
+    std::uint64_t job = 0;  // holdings: the job, where known
+  };
+  void apply(std::vector<Node>& at, const std::vector<NodeAlloc>& alloc, bool take) const {
+    for (const auto& a : alloc)
+      if (auto it = index_.find(a.node); it != index_.end())
+        take ? allocate(at[it->second], a) : release(at[it->second], a);
+  }
+  static void apply_on(Node& n, const std::vector<NodeAlloc>& alloc, bool take) {
+    for (const auto& a : alloc)
+      if (a.node == n.name) take ? allocate(n, a) : release(n, a);
+  }
+  std::vector<Node>& nodes_;  // the pass's nodes: what is allocated now
+  Time now_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<Span> holding_;   // allocations held now, until their expected end
+  std::vector<Span> reserved_;  // reservations of blocked jobs
+};
 
 }  // namespace
 
@@ -127,7 +226,7 @@ std::string preempt_problem(const PreemptDecision& d, const std::vector<const Jo
 std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, std::vector<Node>& nodes,
                                         const std::vector<Partition>& partitions, PluginSet& plugins,
                                         const DependencyFacts& deps, std::uint64_t generation, Time now,
-                                        const PreemptionFacts* preemption) {
+                                        const PreemptionFacts* preemption, const BackfillFacts* backfill) {
   std::vector<std::pair<std::uint32_t, const Job*>> order;  // (partition tier, job)
   order.reserve(pending.size());
   for (const Job* j : pending) {
@@ -146,6 +245,8 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
   std::map<std::string, bool> blocked;  // partition -> a higher job already waits for resources
   const bool may_preempt = preemption && plugins.preempt() && !preemption->running.empty();
   std::unordered_set<std::uint64_t> taken;  // victims chosen earlier in this pass
+  std::optional<Timeline> timeline;
+  if (backfill && now) timeline.emplace(nodes, now, *backfill);
   for (const auto& [tier, j] : order) {
     PassDecision d;
     d.job = j->id;
@@ -157,9 +258,13 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
                preemption && it != preemption->stopping.end() && !it->second.empty()) {
       // Victims are still ending for it: keep what they will free for it.
       const std::vector<const JobView*> victims(it->second.begin(), it->second.end());
-      if (dependencies_met(*j, deps, d.reason) && reserve_after(*j, nodes, partitions, plugins, victims, generation)) {
+      std::vector<NodeAlloc> alloc;
+      if (dependencies_met(*j, deps, d.reason) &&
+          reserve_after(*j, nodes, partitions, plugins, victims, generation, alloc)) {
         d.reason = "Preempting";
         blocked[j->spec.partition] = true;
+        if (timeline)
+          timeline->forget(victims), timeline->add_holding(alloc, Timeline::end_of(now, j->spec.time_limit));
       } else if (d.reason.empty()) {
         d = place(*j, nodes, partitions, plugins, generation, blocked[j->spec.partition]);
       }
@@ -179,8 +284,11 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
           for (const auto& v : pd.victims)
             for (const JobView* r : running)
               if (r->id == v.job) victims.push_back(r);
-          if (reserve_after(*j, nodes, partitions, plugins, victims, generation)) {
+          std::vector<NodeAlloc> alloc;
+          if (reserve_after(*j, nodes, partitions, plugins, victims, generation, alloc)) {
             d.reason = "Preempting";
+            if (timeline)
+              timeline->forget(victims), timeline->add_holding(alloc, Timeline::end_of(now, j->spec.time_limit));
             d.preempt = pd.victims;
             for (const auto& v : pd.victims) taken.insert(v.job);
           } else {
@@ -194,6 +302,22 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
         }
       }
     }
+    if (timeline && d.start) {
+      const Time end = Timeline::end_of(now, j->spec.time_limit);
+      if (timeline->delays_none(d.alloc, end)) {
+        timeline->add_holding(d.alloc, end);
+      } else {  // it would delay a job of higher priority: give the placement back
+        for (const auto& a : d.alloc)
+          for (auto& n : nodes)
+            if (n.name == a.node) release(n, a);
+        d.start = false;
+        d.alloc.clear();
+        d.reason = "Priority";
+      }
+    }
+    if (timeline && !d.start && d.preempt.empty() && (d.reason == "Resources" || d.reason == "Priority") &&
+        !timeline->full())
+      d.expected_start = timeline->reserve(*j, partitions, plugins);
     out.push_back(std::move(d));
   }
   return out;

@@ -15,6 +15,12 @@
 // "Preempting" and its placement is reserved in the node copy, so later jobs of the pass cannot
 // take what the victims free. While victims stopped for a job are still ending (`stopping`), the
 // job is not asked about again: its reservation is renewed the same way.
+//
+// Backfill (when `backfill` is given and `now` is known): a job that waits for resources gets a
+// reservation at the earliest end time of the holding jobs (and earlier reservations) at which
+// select places it, assuming every job runs to its time limit (its expected start). A job of lower
+// priority then starts now only if it cannot delay any reservation: it ends before the reservation
+// begins, or the reserved resources stay free of it. Otherwise it waits with reason "Priority".
 #pragma once
 #include <cstdint>
 #include <sluice/model.hpp>
@@ -40,9 +46,21 @@ struct PreemptionFacts {
   std::unordered_map<std::uint64_t, std::vector<const Job*>> stopping;
 };
 
+// What a pass needs for backfill (Slurm's sched/backfill): every job holding resources (RUNNING,
+// COMPLETING). A running job is expected to end at start_time + time limit (never without a
+// limit), a completing one now.
+struct BackfillFacts {
+  std::vector<const Job*> holding;
+};
+
+// Backfill bounds per pass: reservations made for blocked jobs, and the end times tried for each.
+inline constexpr std::size_t kMaxReservations = 16;
+inline constexpr std::size_t kMaxStartCandidates = 64;
+
 struct PassDecision {
   std::uint64_t job = 0;
   bool start = false;
+  Time expected_start = 0;             // when not started: when its reservation begins (squeue --start); 0: unknown
   std::vector<PreemptVictim> preempt;  // jobs to stop for it now (reason "Preempting")
   std::vector<NodeAlloc> alloc;        // when started: one part per node
   std::string reason;                  // when not started: Slurm's pending reason ("Resources", "Priority", ...)
@@ -61,7 +79,8 @@ bool dependencies_met(const Job& j, const DependencyFacts& deps, std::string& re
 std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, std::vector<Node>& nodes,
                                         const std::vector<Partition>& partitions, PluginSet& plugins,
                                         const DependencyFacts& deps, std::uint64_t generation, Time now = 0,
-                                        const PreemptionFacts* preemption = nullptr);
+                                        const PreemptionFacts* preemption = nullptr,
+                                        const BackfillFacts* backfill = nullptr);
 
 // Why `d` (a preempt.victims answer for a job) cannot be applied: a victim not among `running`,
 // listed twice, or already in `taken`, a mode other than Requeue/Cancel, a negative grace, or no

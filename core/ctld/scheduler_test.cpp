@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sluice/ledger.hpp>
 
 #include "core/config/config.hpp"
 #include "core/ctld/plugins.hpp"
@@ -118,6 +119,61 @@ TEST(SchedulePass, BehindABlockedJobIsPriority) {
   const auto ds = schedule_pass(pending, nodes, site.cfg->partitions, *plugins, {}, 1);
   EXPECT_EQ(of(ds, 1).reason, "Resources");
   EXPECT_EQ(of(ds, 2).reason, "Priority");
+}
+
+// Backfill on n3 (8 CPUs, partition "high"): job 10 runs there on 4 CPUs until now + 90 by its
+// limit; job 1 needs all 8. Later jobs of lower priority start now only if they cannot delay it.
+TEST(SchedulePass, BackfillNeverDelaysAReservation) {
+  struct Case {
+    const char* name;
+    bool backfill;
+    const char* node;  // -w of job 2
+    Time limit;        // of job 2, seconds
+    bool job2_starts;
+    const char* job2_reason;
+  };
+  const Case cases[] = {
+      {"LongJobOnTheReservedNodeWaits", true, "n3", 1000, false, "Priority"},
+      {"ShortJobOnTheReservedNodeRuns", true, "n3", 60, true, ""},
+      {"EndingExactlyAtTheReservationRuns", true, "n3", 90, true, ""},
+      {"LongJobElsewhereRuns", true, "n1", 1000, true, ""},
+      {"UnlimitedJobOnTheReservedNodeWaits", true, "n3", kUnlimited, false, "Priority"},
+      {"WithoutBackfillTheFirstFitStarts", false, "n3", 1000, true, ""},
+  };
+  const Time now = 1'700'000'000;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Site site(kSelectGpu);
+    auto plugins = site.plugins();
+    auto nodes = site.nodes();
+    Job running = job(10, "high", 4);
+    running.state = JobState::Running;
+    running.start_time = now - 10;
+    running.spec.time_limit = 100;
+    running.alloc = {{"n3", 4, 0, {}}};
+    for (auto& n : nodes)
+      if (n.name == "n3") allocate(n, running.alloc.front());
+    std::vector<Job> jobs = {job(1, "high", 8), job(2, "high", 2)};
+    jobs[1].spec.nodelist = c.node;
+    jobs[1].spec.time_limit = c.limit;
+    std::vector<const Job*> pending = {&jobs[0], &jobs[1]};
+    const BackfillFacts facts{{&running}};
+    const auto ds = schedule_pass(pending, nodes, site.cfg->partitions, *plugins, {}, 1, now, nullptr,
+                                  c.backfill ? &facts : nullptr);
+    EXPECT_FALSE(of(ds, 1).start);
+    EXPECT_EQ(of(ds, 1).reason, "Resources");
+    if (c.backfill) {
+      EXPECT_EQ(of(ds, 1).expected_start, now + 90) << "job 1 starts when job 10 reaches its limit";
+    }
+    EXPECT_EQ(of(ds, 2).start, c.job2_starts);
+    if (!c.job2_starts) {
+      EXPECT_EQ(of(ds, 2).reason, c.job2_reason);
+    }
+    std::uint32_t used = 0;
+    for (const auto& n : nodes)
+      if (n.name == "n3") used = n.alloc_cpus;
+    EXPECT_EQ(used, c.job2_starts && std::string(c.node) == "n3" ? 6u : 4u) << "a job that waits took nothing";
+  }
 }
 
 TEST(SchedulePass, Dependencies) {

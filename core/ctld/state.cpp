@@ -104,8 +104,9 @@ void CtlState::schedule() {
   if (pending.empty()) return;
   std::vector<Node> copy = nodes.all();
   const PreemptionFacts preemption = preemption_facts();
-  const auto decisions =
-      schedule_pass(pending, copy, partitions, *plugins, dependency_facts(), nodes.generation(), now(), &preemption);
+  const BackfillFacts backfill{jobs.holding()};
+  const auto decisions = schedule_pass(pending, copy, partitions, *plugins, dependency_facts(), nodes.generation(),
+                                       now(), &preemption, &backfill);
 
   std::map<std::string, std::pair<std::size_t, std::string>> faults;  // plugin fault -> (jobs, first job)
   for (const auto& d : decisions) {
@@ -143,6 +144,7 @@ void CtlState::schedule() {
     } else {
       plugin_faults.erase(j.id);
     }
+    j.start_time = d.expected_start;  // a pending job's StartTime is its expected start (derived, not stored)
     if (!j.spec.hold && j.reason != d.reason) {
       j.reason = d.reason;
       store.put(j);

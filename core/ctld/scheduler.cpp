@@ -89,8 +89,9 @@ void release_all(std::vector<Node>& nodes, const std::vector<const JobView*>& vi
         if (n.name == a.node) release(n, a);
 }
 
-// Whether `j` can be placed on `nodes` once `victims` are gone: if so, `nodes` holds j's placement
-// (reserved) and no longer the victims'; if not, `nodes` is unchanged.
+// Whether `j` can be placed on `nodes` once `victims` are gone: if so, `nodes` holds both j's
+// placement (reserved) and the victims' (still running), and `alloc` is j's placement; if not,
+// `nodes` is unchanged.
 bool reserve_after(const Job& j, std::vector<Node>& nodes, const std::vector<Partition>& partitions, PluginSet& plugins,
                    const std::vector<const JobView*>& victims, std::uint64_t& generation,
                    std::vector<NodeAlloc>& alloc) {
@@ -103,7 +104,17 @@ bool reserve_after(const Job& j, std::vector<Node>& nodes, const std::vector<Par
   for (const auto& a : alloc)
     for (auto& n : trial)
       if (n.name == a.node) allocate(n, a);
-  nodes = std::move(trial);
+  // The victims still hold their resources now and `j` will hold its placement later: nothing of
+  // either may go to another job, so each node keeps the larger of both uses.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    Node& n = nodes[i];
+    const Node& t = trial[i];
+    n.alloc_cpus = std::max(n.alloc_cpus, t.alloc_cpus);
+    n.alloc_mem_mb = std::max(n.alloc_mem_mb, t.alloc_mem_mb);
+    n.running_jobs = std::max(n.running_jobs, t.running_jobs);
+    n.gpu_used.resize(std::max(n.gpu_used.size(), t.gpu_used.size()), false);
+    for (std::size_t g = 0; g < t.gpu_used.size(); ++g) n.gpu_used[g] = n.gpu_used[g] || t.gpu_used[g];
+  }
   if (generation) ++generation;
   return true;
 }
@@ -270,7 +281,7 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
       }
     } else if (dependencies_met(*j, deps, d.reason)) {
       d = place(*j, nodes, partitions, plugins, generation, blocked[j->spec.partition]);
-      if (!d.start && d.reason == "Resources" && may_preempt) {
+      if (!d.start && (d.reason == "Resources" || d.reason == "Priority") && may_preempt) {
         std::vector<const JobView*> running;
         for (const Job* r : preemption->running)
           if (!taken.contains(r->id)) running.push_back(r);

@@ -8,12 +8,12 @@
 // Every placement is checked against the select contract (placement_problem, sluice/ledger.hpp)
 // and taken from the node copy before the next job is considered, so later jobs see it.
 //
-// Preemption (when `preemption` is given and a preempt plugin is loaded): a job that waits for
-// Resources asks preempt.victims; the answer is checked (victims running, each once, not already
-// stopped by this pass, mode Requeue or Cancel, grace >= 0) and holds only if select then places
+// Preemption (when `preemption` is given and a preempt plugin is loaded): every job that waits for
+// resources ("Resources", or "Priority" behind another) asks preempt.victims; the answer is checked (victims running,
+// each once, not already stopped by this pass, mode Requeue or Cancel, grace >= 0) and holds only if select then places
 // the job on the nodes with the victims' allocations released. The job waits with reason
-// "Preempting" and its placement is reserved in the node copy, so later jobs of the pass cannot
-// take what the victims free. While victims stopped for a job are still ending (`stopping`), the
+// "Preempting" and its placement is reserved in the node copy beside the victims' (which still run),
+// so later jobs of the pass can take neither. While victims stopped for a job are still ending (`stopping`), the
 // job is not asked about again: its reservation is renewed the same way.
 //
 // Backfill (when `backfill` is given and `now` is known): a job that waits for resources gets a

@@ -24,7 +24,7 @@ struct Site {
   fs::path dir;
   std::shared_ptr<const Config> cfg;
   explicit Site(const std::string& select, const std::string& partition = SLUICE_PLUGIN_DIR "/libpartition.so",
-                bool isolate = false) {
+                bool isolate = false, bool preempt = false) {
     dir = fs::temp_directory_path() / ("sluice-sched-test-" + std::to_string(::getpid()) + "-" +
                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
@@ -35,9 +35,13 @@ struct Site {
                                      << "[[partitions]]\nname = \"high\"\nnodes = \"ALL\"\ndefault = true\n"
                                      << "priority_tier = 10\n"
                                      << "[[partitions]]\nname = \"low\"\nnodes = \"n[1-2]\"\npriority_tier = 1\n"
+                                     << (preempt ? "preempt_mode = \"requeue\"\n" : "")
                                      << "[plugins.partition]\nlibrary = \"" << partition << "\"\n"
                                      << "isolate = " << (isolate ? "true" : "false") << "\n"
-                                     << "[plugins.select]\nlibrary = \"" << select << "\"\n";
+                                     << "[plugins.select]\nlibrary = \"" << select << "\"\n"
+                                     << (preempt ? "[plugins.preempt]\nlibrary = \"" SLUICE_PLUGIN_DIR
+                                                   "/libpreempt.so\"\n"
+                                                 : "");
     std::vector<std::string> errors;
     cfg = load_config((dir / "site.toml").string(), errors);
     EXPECT_TRUE(errors.empty()) << errors.front();
@@ -119,6 +123,39 @@ TEST(SchedulePass, BehindABlockedJobIsPriority) {
   const auto ds = schedule_pass(pending, nodes, site.cfg->partitions, *plugins, {}, 1);
   EXPECT_EQ(of(ds, 1).reason, "Resources");
   EXPECT_EQ(of(ds, 2).reason, "Priority");
+}
+
+// Preemption in one pass: every waiting job of the higher tier gets its own victims, and what a
+// victim frees beyond the preempting job's needs goes to nobody while the victim still runs.
+TEST(SchedulePass, PreemptionReservesAndEveryWaitingJobMayPreempt) {
+  Site site(kSelectGpu, SLUICE_PLUGIN_DIR "/libpartition.so", false, true);
+  auto plugins = site.plugins();
+  ASSERT_TRUE(plugins && plugins->preempt());
+  auto nodes = site.nodes();
+  std::vector<Job> running = {job(10, "low", 4, 2), job(11, "low", 4, 2)};
+  for (std::size_t i = 0; i < running.size(); ++i) {
+    Job& r = running[i];
+    r.state = JobState::Running;
+    r.start_time = 1'700'000'000;
+    r.alloc = {{i == 0 ? "n1" : "n2", 4, 0, {0, 1}}};
+    for (auto& n : nodes)
+      if (n.name == r.alloc.front().node) allocate(n, r.alloc.front());
+  }
+  std::vector<Job> jobs = {job(1, "high", 2, 1), job(2, "high", 2, 1), job(3, "low", 1)};
+  jobs[0].spec.nodelist = "n1";
+  jobs[1].spec.nodelist = "n2";
+  jobs[2].spec.nodelist = "n1";
+  std::vector<const Job*> pending = {&jobs[0], &jobs[1], &jobs[2]};
+  PreemptionFacts facts;
+  for (const auto& r : running) facts.running.push_back(&r);
+  const auto ds = schedule_pass(pending, nodes, site.cfg->partitions, *plugins, {}, 1, 1'700'000'100, &facts);
+  ASSERT_EQ(of(ds, 1).preempt.size(), 1u);
+  EXPECT_EQ(of(ds, 1).preempt.front().job, 10u);
+  EXPECT_EQ(of(ds, 1).reason, "Preempting");
+  ASSERT_EQ(of(ds, 2).preempt.size(), 1u) << "the second waiting job preempts too: " << of(ds, 2).reason;
+  EXPECT_EQ(of(ds, 2).preempt.front().job, 11u);
+  EXPECT_FALSE(of(ds, 3).start) << "the CPUs job 10 frees beyond job 1's two are not free while it runs";
+  for (const auto& n : nodes) EXPECT_LE(n.alloc_cpus, n.cpus) << n.name;
 }
 
 // Backfill on n3 (8 CPUs, partition "high"): job 10 runs there on 4 CPUs until now + 90 by its

@@ -42,7 +42,11 @@ echo finished
 SH
 }
 count_script > count.sh
-chmod +x count.sh
+# count_limit.sh: the variant for time limits: USR1 (before the limit) only saves a checkpoint and
+# the job goes on until the limit's SIGTERM.
+sed 's/^trap .* USR1 TERM$/trap '"'"'echo "$done_n" > "$ckpt"; echo "checkpoint at $done_n"'"'"' USR1\n&/; s/ USR1 TERM$/ TERM/' \
+  count.sh > count_limit.sh
+chmod +x count.sh count_limit.sh
 numbers_once() {  # job id, N: every number 1..N exactly once in its output
   local want got
   want=$(seq 1 "$2" | xargs)
@@ -51,7 +55,7 @@ numbers_once() {  # job id, N: every number 1..N exactly once in its output
 }
 
 # 1. Preemption with requeue: the batch job holds n3's only a10.
-victim=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 count.sh 40)
+victim=$(sbatch --parsable -p batch --requeue --signal=B:USR1@5 --gres=gpu:a10:1 -c 8 count.sh 40)
 wait_for 10 grep -q "count 3" "slurm-$victim.out" || fail "victim did not start counting"
 hi=$(sbatch --parsable --gres=gpu:a10:1 -J hi --wrap 'echo hi ran; sleep 2')
 wait_for 10 grep -q "checkpoint at" "slurm-$victim.out" || fail "victim not signalled: $(job_state "$victim")"
@@ -99,7 +103,7 @@ scancel "$p1" "$b1"
 wait_for 10 bash -c "[ -z \"\$(squeue -h -t R,CG)\" ]" || fail "jobs did not end"
 
 # 4. A time limit with a requeue policy: the job is requeued after each TIMEOUT until it finishes.
-tl=$(sbatch --parsable -p batch --requeue -t 0:03 count.sh 25)
+tl=$(sbatch --parsable -p batch --requeue -t 0:03 --signal=B:USR1@1 count_limit.sh 25)
 wait_for 40 state_is "$tl" COMPLETED || fail "time-limited job did not finish: $(job_state "$tl")"
 numbers_once "$tl" 25
 runs=$(sacct -n -D -j "$tl" -o State | xargs)
@@ -108,7 +112,7 @@ expect_match "^TIMEOUT( TIMEOUT)* COMPLETED$" "$runs" "each run but the last end
 # 5. kill -9 of the controller during a preemption: the victim is never lost nor run twice.
 ctld_pid() { cat "$CLUSTER_DIR/state/sluicectld.pid"; }
 for when in 0 2 6; do
-  v=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 count.sh 30)
+  v=$(sbatch --parsable -p batch --requeue --signal=B:USR1@5 --gres=gpu:a10:1 -c 8 count.sh 30)
   wait_for 10 grep -q "count 2" "slurm-$v.out" || fail "victim $v did not start"
   h=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'sleep 1')
   sleep "$when"

@@ -272,7 +272,10 @@ SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
   plan.open_err = "open " + s.stderr_path;
   plan.stdin_path = s.stdin_path;
   plan.workdir = s.workdir;
-  plan.out_flags = O_WRONLY | O_CREAT | (j.spec.open_append ? O_APPEND : O_TRUNC);
+  // Always O_APPEND (truncated first unless --open-mode=append): the agent appends its notices
+  // ("*** JOB ... DUE TO PREEMPTION ***") to the same file, and the job's later writes must land
+  // after them instead of over them at the job's own offset.
+  plan.out_flags = O_WRONLY | O_CREAT | O_APPEND | (j.spec.open_append ? 0 : O_TRUNC);
   plan.batch = j.spec.batch;
   plan.switch_user = s.switch_user;
   plan.uid = j.uid;

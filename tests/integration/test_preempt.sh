@@ -64,7 +64,8 @@ expect_match "^(PENDING|RUNNING)$" "$(job_state "$victim")" "the victim is reque
 expect_match "Restarts=1" "$(scontrol show job "$victim")" "the victim's restart count is 1"
 wait_for 30 state_is "$victim" COMPLETED || fail "victim did not finish: $(job_state "$victim")"
 out=$(cat "slurm-$victim.out")
-expect_contains "DUE TO PREEMPTION" "$out" "the victim's output says it was preempted"
+expect_match "sluiced: error: \*\*\* JOB $victim ON n3 CANCELLED AT [0-9T:-]+ DUE TO PREEMPTION \*\*\*" "$out" \
+  "the victim's output says it was preempted, the line whole although the job wrote after it"
 expect_contains "checkpoint at" "$out" "the victim got USR1 and checkpointed"
 expect_contains "start restart=1" "$out" "the second run sees SLURM_RESTART_COUNT=1"
 expect_contains "finished" "$out" "the victim finished after its requeue"

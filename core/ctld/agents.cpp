@@ -63,7 +63,9 @@ void on_register(CtlState& s, const Request& r, const Json& b) {
     if (!j || is_final(j->state) || j->state == JobState::Pending)
       s.out.to_node(name, std::string(Kill::kType), to_body(Kill{id, SIGKILL, "orphan"}));
     else if (j->state == JobState::Completing)
-      s.jobs.send_kill(*j);  // its kill may never have left (a controller restart): again; agents dedup
+      s.jobs.send_kill(*j);                  // its kill may never have left (a controller restart): again; agents dedup
+    else if (j->state == JobState::Running)  // a limit changed (scontrol update) while the agent was away
+      s.out.to_node(name, std::string(SetTimeLimit::kType), to_body(SetTimeLimit{id, j->spec.time_limit}));
   }
   // Jobs we think run there that the agent does not know.
   auto reported = [&](std::uint64_t id) {

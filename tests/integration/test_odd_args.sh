@@ -108,7 +108,8 @@ odd_everything() {  # [live]: against a running cluster
   table scancel 999999 -- -u -n -p -t -s
   for v in "${VALUES[@]}"; do run scancel "$v"; run scancel -v "$v" 999999; done
   table sacct -j 1 -- -o -r -s -S -u
-  for v in "${VALUES[@]}"; do run sacct "$v"; done
+  for v in "${VALUES[@]}"; do run sacct "$v"; run sacct -D -j "$v"; done
+  for v in "${VALUES[@]}"; do run seff "$v"; run sluice jobstats "$v"; run squeue --start -o "$v"; done
   for v in "${VALUES[@]}"; do
     run scontrol "$v"
     run scontrol show "$v"
@@ -120,6 +121,8 @@ odd_everything() {  # [live]: against a running cluster
     run scontrol hold "$v"
     run scontrol release "$v"
     run scontrol uhold "$v"
+    run scontrol requeue "$v"
+    run scontrol requeuehold "$v"
     run scontrol update "NodeName=$v" State=RESUME
     run scontrol update NodeName=nosuch "State=$v"
     run scontrol update "$v"

@@ -110,7 +110,25 @@ numbers_once "$tl" 25
 runs=$(sacct -n -D -j "$tl" -o State | xargs)
 expect_match "^TIMEOUT( TIMEOUT)* COMPLETED$" "$runs" "each run but the last ended TIMEOUT and was requeued"
 
-# 5. kill -9 of the controller during a preemption: the victim is never lost nor run twice.
+# 5. A node failure requeues a --requeue job, which finishes elsewhere; a --no-requeue one ends NODE_FAIL.
+nf=$(sbatch --parsable -p batch --requeue -w n2 count.sh 30)
+nf_no=$(sbatch --parsable -p batch --no-requeue -w n2 --wrap 'sleep 300')
+wait_for 10 grep -q "count 2" "slurm-$nf.out" || fail "job $nf did not start on n2"
+wait_for 10 state_is "$nf_no" RUNNING || fail "job $nf_no did not start on n2"
+kill -9 "$(cat "$CLUSTER_DIR/spool/n2/sluiced.pid")"
+wait_for 15 state_is "$nf_no" NODE_FAIL || fail "--no-requeue job on the dead node: $(job_state "$nf_no")"
+wait_for 15 bash -c "scontrol show job $nf | grep -q Restarts=1" || fail "job $nf was not requeued after NODE_FAIL"
+expect_eq "PD" "$(squeue -h -j "$nf" -o %t)" "pinned by -w to the dead node, the requeued job waits"
+sluiced -f "$SLUICE_CONF" -N n2
+wait_for 40 state_is "$nf" COMPLETED || fail "requeued job $nf did not finish: $(job_state "$nf")"
+expect_eq "$nf NODE_FAIL $nf COMPLETED" "$(sacct -n -D -j "$nf" -o JobID,State | awk '{print $1, $2}' | xargs)" \
+  "sacct -D shows the NODE_FAIL run and the completed one"
+# A dead node gives no warning: this job had saved no checkpoint, so its second run starts over.
+expect_eq "start restart=0 from=0|start restart=1 from=0" "$(grep '^start' "slurm-$nf.out" | paste -sd'|')" \
+  "the requeued run starts again, with SLURM_RESTART_COUNT=1"
+expect_contains "finished" "$(cat "slurm-$nf.out")" "and finishes"
+
+# 6. kill -9 of the controller during a preemption: the victim is never lost nor run twice.
 ctld_pid() { cat "$CLUSTER_DIR/state/sluicectld.pid"; }
 for when in 0 2 6; do
   v=$(sbatch --parsable -p batch --requeue --signal=B:USR1@5 --gres=gpu:a10:1 -c 8 count.sh 30)

@@ -95,25 +95,33 @@ void release_all(std::vector<Node>& nodes, const std::vector<const JobView*>& vi
 bool reserve_after(const Job& j, std::vector<Node>& nodes, const std::vector<Partition>& partitions, PluginSet& plugins,
                    const std::vector<const JobView*>& victims, std::uint64_t& generation,
                    std::vector<NodeAlloc>& alloc) {
-  std::vector<Node> trial = nodes;
-  release_all(trial, victims);
-  const ClusterView cv{trial, partitions, 0};
+  // Only the victims' nodes change before the select (no copy of the whole cluster): keep them as
+  // they are, to restore them if `j` does not fit, or to merge with its placement if it does.
+  std::vector<std::pair<std::size_t, Node>> before;
+  for (const JobView* v : victims)
+    for (const auto& a : v->alloc)
+      for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].name == a.node && std::ranges::none_of(before, [&](const auto& b) { return b.first == i; }))
+          before.emplace_back(i, nodes[i]);
+  release_all(nodes, victims);
+  const ClusterView cv{nodes, partitions, 0};
   alloc.clear();
-  if (plugins.select(j, cv, alloc).code != Code::Ok || alloc.empty() || !placement_problem(j, cv, alloc).empty())
+  if (plugins.select(j, cv, alloc).code != Code::Ok || alloc.empty() || !placement_problem(j, cv, alloc).empty()) {
+    for (auto& [i, n] : before) nodes[i] = std::move(n);
     return false;
+  }
   for (const auto& a : alloc)
-    for (auto& n : trial)
+    for (auto& n : nodes)
       if (n.name == a.node) allocate(n, a);
   // The victims still hold their resources now and `j` will hold its placement later: nothing of
-  // either may go to another job, so each node keeps the larger of both uses.
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
+  // either may go to another job, so each of their nodes keeps the larger of both uses.
+  for (const auto& [i, was] : before) {
     Node& n = nodes[i];
-    const Node& t = trial[i];
-    n.alloc_cpus = std::max(n.alloc_cpus, t.alloc_cpus);
-    n.alloc_mem_mb = std::max(n.alloc_mem_mb, t.alloc_mem_mb);
-    n.running_jobs = std::max(n.running_jobs, t.running_jobs);
-    n.gpu_used.resize(std::max(n.gpu_used.size(), t.gpu_used.size()), false);
-    for (std::size_t g = 0; g < t.gpu_used.size(); ++g) n.gpu_used[g] = n.gpu_used[g] || t.gpu_used[g];
+    n.alloc_cpus = std::max(n.alloc_cpus, was.alloc_cpus);
+    n.alloc_mem_mb = std::max(n.alloc_mem_mb, was.alloc_mem_mb);
+    n.running_jobs = std::max(n.running_jobs, was.running_jobs);
+    n.gpu_used.resize(std::max(n.gpu_used.size(), was.gpu_used.size()), false);
+    for (std::size_t g = 0; g < was.gpu_used.size(); ++g) n.gpu_used[g] = n.gpu_used[g] || was.gpu_used[g];
   }
   if (generation) ++generation;
   return true;

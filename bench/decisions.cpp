@@ -35,20 +35,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/common.hpp"
 #include "core/config/config.hpp"
 #include "core/ctld/plugins.hpp"
 #include "core/ctld/scheduler.hpp"
 #include "core/proto/wire.hpp"
 
-#ifndef SLUICE_BENCH_BUILD_TYPE
-#define SLUICE_BENCH_BUILD_TYPE "unknown"
-#endif
-
 namespace {
 
 using namespace sluice;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 double us_since(Clock::time_point t0) { return std::chrono::duration<double, std::micro>(Clock::now() - t0).count(); }
 
@@ -359,13 +356,6 @@ std::set<int> host_pids() {
   return out;
 }
 
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
 std::string human(double us) {
   char buf[32];
   if (us >= 10000)
@@ -392,19 +382,7 @@ int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
   spdlog::set_level(spdlog::level::warn);
 
-  std::string tmpl = (fs::temp_directory_path() / "sluice-decisions.XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) {
-    std::perror("mkdtemp");
-    return 1;
-  }
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  const bench::TempDir dir("sluice-decisions");
 
   // The same cluster and plugins twice: in process and isolated (hosts found as $SLUICE_PLUGIN_HOST,
   // else beside this binary).
@@ -413,17 +391,15 @@ int main(int argc, char** argv) {
   std::unique_ptr<PluginSet> sets[2];
   double load_us[2] = {0, 0};
   for (int isolate = 0; isolate < 2; ++isolate) {
-    const std::string conf = dir + (isolate ? "/sluice-isolated.toml" : "/sluice.toml");
-    std::ofstream(conf) << config_text(o, dir, isolate);
-    cfgs[isolate] = load_config(conf, errors);
-    if (!cfgs[isolate]) break;
-    const auto t0 = Clock::now();
-    sets[isolate] = PluginSet::load(*cfgs[isolate], errors);
-    load_us[isolate] = us_since(t0);
+    const std::string conf = dir.path() + (isolate ? "/sluice-isolated.toml" : "/sluice.toml");
+    bench::Generated g = bench::load_generated(conf, config_text(o, dir.path(), isolate), errors);
+    cfgs[isolate] = g.config;
+    sets[isolate] = std::move(g.plugins);
+    load_us[isolate] = g.load_us;
     if (!sets[isolate]) break;
   }
   if (!sets[0] || !sets[1]) {
-    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    bench::print_errors(errors);
     return 1;
   }
   Mode in{"in-process", sets[0].get()};
@@ -448,7 +424,7 @@ int main(int argc, char** argv) {
   Job probe_job = make_job(1);  // one GPU of any type, 5 CPUs, 16 GB
   (void)in.plugins->admit(probe_job, idle.view());
 
-  const std::string load_before = loadavg();
+  const std::string load_before = bench::loadavg();
   std::time_t now = std::time(nullptr);
   char date[64];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", std::localtime(&now));
@@ -473,7 +449,7 @@ int main(int argc, char** argv) {
   const std::vector<PassStats> passes = time_passes(o, idle, queue, {in, iso});
   const PassStats& pin = passes[0];
   const PassStats& piso = passes[1];
-  const std::string load_after = loadavg();
+  const std::string load_after = bench::loadavg();
   const std::set<int> hosts_at_end = host_pids();
   int hosts_lost = 0;
   for (int pid : hosts_at_start) hosts_lost += !hosts_at_end.contains(pid);
@@ -497,8 +473,7 @@ int main(int argc, char** argv) {
   }
   const std::size_t job_bytes = Json(probe_job).dump().size();
 
-  std::string cmd;
-  for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+  const std::string cmd = bench::command_line(argc, argv);
   std::printf("sluice plugin decision overhead: in process vs isolated (sluice-plugin-host), through PluginSet\n");
   std::printf("command      %s\n", cmd.c_str());
   std::printf("date         %s; %ld CPUs online; load average %s before, %s after\n", date,

@@ -18,33 +18,24 @@
 // placed, pass time (median of --passes after a warm-up), placements per second and microseconds
 // per decision (placed or not).
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sluice/ledger.hpp>
 #include <string>
 #include <vector>
 
+#include "bench/common.hpp"
 #include "core/config/config.hpp"
 #include "core/ctld/plugins.hpp"
 #include "core/ctld/scheduler.hpp"
 
-#ifndef SLUICE_BENCH_BUILD_TYPE
-#define SLUICE_BENCH_BUILD_TYPE "unknown"
-#endif
-
 namespace {
 
 using namespace sluice;
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Options {
   int nodes = 1000;
@@ -62,36 +53,14 @@ struct Options {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) usage("missing value for " + a);
-    char* end = nullptr;
-    const long v = std::strtol(argv[i + 1], &end, 10);
-    const int min = a == "--nodes" ? 10 : 1;
-    if (!end || *end || v < min || v > 1'000'000) usage("bad value for " + a + ": " + argv[i + 1]);
-    if (a == "--nodes")
-      o.nodes = static_cast<int>(v);
-    else if (a == "--jobs")
-      o.jobs = static_cast<int>(v);
-    else if (a == "--passes")
-      o.passes = static_cast<int>(v);
-    else
-      usage("unknown option " + a);
-  }
+  bench::parse_int_options(argc, argv, {{"--nodes", &o.nodes, 10}, {"--jobs", &o.jobs, 1}, {"--passes", &o.passes, 1}},
+                           usage);
   return o;
 }
 
 std::string config_text(const Options& o, const std::string& state_dir) {
-  const int t4 = o.nodes * 4 / 10, a10 = o.nodes * 3 / 10, a40 = o.nodes * 2 / 10, cpu = o.nodes - t4 - a10 - a40;
-  const auto nodes = [](const std::string& prefix, int count, int cpus, const std::string& gpus,
-                        const std::string& features) {
-    return "[[nodes]]\nnames = \"" + prefix + "[1-" + std::to_string(count) + "]\"\ncpus = " + std::to_string(cpus) +
-           "\nmemory = \"512G\"\n" + (gpus.empty() ? "" : "gpus = { " + gpus + " }\n") + "features = " + features +
-           "\n";
-  };
   std::string s = "[cluster]\nname = \"bench\"\n[controller]\nstate_dir = \"" + state_dir + "\"\n";
-  s += nodes("t", t4, 32, "t4 = 4", "[\"gpu\", \"t4\"]") + nodes("a", a10, 32, "a10 = 4", "[\"gpu\", \"a10\"]");
-  s += nodes("h", a40, 64, "a40 = 8", "[\"gpu\", \"a40\", \"nvlink\"]") + nodes("c", cpu, 64, "", "[\"cpu\"]");
+  s += bench::mix_nodes_toml(o.nodes, true);
   s += "[[partitions]]\nname = \"all\"\nnodes = \"ALL\"\ndefault = true\nmax_time = \"2-00:00:00\"\n";
   s += "[plugins.partition]\nlibrary = \"partition\"\n[plugins.select]\nlibrary = \"select_gpu\"\n";
   s += "[plugins.select.options]\nstrategy = \"pack\"\ngpu_type_order = [\"t4\", \"a10\", \"a40\"]\n";
@@ -143,13 +112,7 @@ struct Result {
 
 // One pass over `queue` from the idle nodes of `cfg` (registered, link groups set as NVML would).
 Result one_pass(const Config& cfg, const std::vector<Job>& queue, PluginSet& plugins, double& us) {
-  std::vector<Node> nodes = cfg.nodes;
-  for (Node& n : nodes) {
-    n.responding = true;
-    clear_allocations(n);
-    for (std::size_t i = 0; i < n.gpus.size(); ++i)
-      n.gpus[i].link_group = n.gpus.size() == 8 ? static_cast<std::int32_t>(i / 4) : -1;
-  }
+  std::vector<Node> nodes = bench::registered_idle(cfg.nodes);
   std::vector<const Job*> pending;
   for (const Job& j : queue) pending.push_back(&j);
   static const DependencyFacts no_dependencies;
@@ -183,41 +146,20 @@ Result run(const Options& o, const Config& cfg, PluginSet& plugins, Queue q) {
   return r;
 }
 
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
   spdlog::set_level(spdlog::level::warn);
-  std::string dir = (fs::temp_directory_path() / "sluice-placements.XXXXXX").string();
-  if (!::mkdtemp(dir.data())) return std::perror("mkdtemp"), 1;
-  const std::string file = dir + "/bench.toml";
-  std::ofstream(file) << config_text(o, dir);
-  std::vector<std::string> errors;
-  const auto cfg = load_config(file, errors);
-  std::unique_ptr<PluginSet> plugins;
-  if (cfg) plugins = PluginSet::load(*cfg, errors);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  if (!plugins) {
-    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
-    return 1;
-  }
-  const std::string load_before = loadavg();
+  const bench::Generated g =
+      bench::load_generated_or_exit("sluice-placements", [&](const std::string& dir) { return config_text(o, dir); });
+  const auto& cfg = g.config;
+  PluginSet* const plugins = g.plugins.get();
+  const std::string load_before = bench::loadavg();
   std::printf("sluice GPU placements: select_gpu in process through PluginSet and schedule_pass\n");
-  std::printf("command      ");
-  for (int i = 0; i < argc; ++i) std::printf("%s%s", i ? " " : "", argv[i]);
-  std::printf("\nbuild        %s, gcc %s; %ld CPUs online\n", SLUICE_BENCH_BUILD_TYPE, __VERSION__,
-              ::sysconf(_SC_NPROCESSORS_ONLN));
+  bench::print_command_and_build(argc, argv);
   std::printf("plugins      %s\n", plugins->describe().c_str());
-  std::printf("cluster      %zu nodes: 40%% 4 t4, 30%% 4 a10, 20%% 8 a40 (2 link groups), 10%% CPU only\n",
-              cfg->nodes.size());
+  std::printf("cluster      %zu nodes: %s\n", cfg->nodes.size(), bench::kMixText);
   std::printf("queue        %d jobs per queue, one pass from idle nodes, median of %d passes\n\n", o.jobs, o.passes);
   std::printf("%-10s %8s %8s %12s %14s %14s\n", "queue", "jobs", "placed", "pass", "placements/s", "us/decision");
   const std::pair<const char*, Queue> queues[] = {
@@ -227,6 +169,6 @@ int main(int argc, char** argv) {
     std::printf("%-10s %8d %8d %9.1f ms %14.0f %14.1f\n", name, r.considered, r.placed, r.us / 1000,
                 r.placed / (r.us / 1e6), r.us / r.considered);
   }
-  std::printf("\nload average %s before, %s after\n", load_before.c_str(), loadavg().c_str());
+  std::printf("\nload average %s before, %s after\n", load_before.c_str(), bench::loadavg().c_str());
   return 0;
 }

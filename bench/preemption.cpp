@@ -30,34 +30,25 @@
 // Each pass starts from a fresh copy of the full nodes; the first pass (call) of each kind warms up.
 // Reported: p50 / p99 (nearest rank) / min / max, victims and jobs preempting per pass, decisions.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <sluice/ledger.hpp>
 #include <string>
 #include <vector>
 
+#include "bench/common.hpp"
 #include "core/config/config.hpp"
 #include "core/ctld/plugins.hpp"
 #include "core/ctld/scheduler.hpp"
 
-#ifndef SLUICE_BENCH_BUILD_TYPE
-#define SLUICE_BENCH_BUILD_TYPE "unknown"
-#endif
-
 namespace {
 
 using namespace sluice;
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
 
 struct Options {
   int nodes = 1000;
@@ -73,43 +64,14 @@ struct Options {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) usage("missing value for " + a);
-    char* end = nullptr;
-    const long v = std::strtol(argv[i + 1], &end, 10);
-    const int min = a == "--nodes" ? 10 : 1;
-    if (!end || *end || v < min || v > 1'000'000) usage("bad value for " + a + ": " + argv[i + 1]);
-    if (a == "--nodes")
-      o.nodes = static_cast<int>(v);
-    else if (a == "--passes")
-      o.passes = static_cast<int>(v);
-    else if (a == "--calls")
-      o.calls = static_cast<int>(v);
-    else
-      usage("unknown option " + a);
-  }
+  bench::parse_int_options(argc, argv,
+                           {{"--nodes", &o.nodes, 10}, {"--passes", &o.passes, 1}, {"--calls", &o.calls, 1}}, usage);
   return o;
 }
 
-struct Mix {
-  int t4, a10, a40, cpu;
-};
-Mix mix(int nodes) {
-  Mix m{nodes * 4 / 10, nodes * 3 / 10, nodes * 2 / 10, 0};
-  m.cpu = nodes - m.t4 - m.a10 - m.a40;
-  return m;
-}
-
 std::string config_text(const Options& o, const std::string& state_dir) {
-  const Mix m = mix(o.nodes);
-  const auto nodes = [](const std::string& prefix, int count, int cpus, const std::string& gpus) {
-    return "[[nodes]]\nnames = \"" + prefix + "[1-" + std::to_string(count) + "]\"\ncpus = " + std::to_string(cpus) +
-           "\nmemory = \"512G\"\n" + (gpus.empty() ? "" : "gpus = { " + gpus + " }\n");
-  };
   std::string s = "[cluster]\nname = \"bench\"\n[controller]\nstate_dir = \"" + state_dir + "\"\n";
-  s += nodes("t", m.t4, 32, "t4 = 4") + nodes("a", m.a10, 32, "a10 = 4") + nodes("h", m.a40, 64, "a40 = 8") +
-       nodes("c", m.cpu, 64, "");
+  s += bench::mix_nodes_toml(o.nodes, false);
   s += "[[partitions]]\nname = \"prioritized\"\nnodes = \"ALL\"\ndefault = true\nmax_time = \"2-00:00:00\"\n"
        "priority_tier = 10\npreempt_mode = \"off\"\n";
   s += "[[partitions]]\nname = \"batch\"\nnodes = \"ALL\"\nmax_time = \"2-00:00:00\"\npriority_tier = 1\n"
@@ -145,19 +107,13 @@ Job make_job(std::uint64_t id, const std::string& partition, int kind, Time subm
 // Kinds in the node mix, interleaved: job i of n gets the kind whose share of n it falls in, spread
 // over the queue rather than in blocks.
 std::vector<int> kinds(int n) {
-  const Mix m = mix(n);
+  const bench::Mix m = bench::mix(n);
   std::vector<int> out;
   int left[4] = {m.t4, m.a10, m.a40, m.cpu};
   while (static_cast<int>(out.size()) < n)
     for (int k = 0; k < 4; ++k)
       if (left[k]-- > 0) out.push_back(k);
   return out;
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))) - 1;
-  return v[std::min(i, v.size() - 1)];
 }
 
 struct PassStats {
@@ -170,42 +126,19 @@ void fail(const std::string& why) {
   std::exit(1);
 }
 
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
   spdlog::set_level(spdlog::level::warn);
-  std::string dir = (fs::temp_directory_path() / "sluice-preemption.XXXXXX").string();
-  if (!::mkdtemp(dir.data())) return std::perror("mkdtemp"), 1;
-  const std::string file = dir + "/bench.toml";
-  std::ofstream(file) << config_text(o, dir);
-  std::vector<std::string> errors;
-  const auto cfg = load_config(file, errors);
-  std::unique_ptr<PluginSet> plugins;
-  if (cfg) plugins = PluginSet::load(*cfg, errors);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  if (!plugins) {
-    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
-    return 1;
-  }
+  const bench::Generated g =
+      bench::load_generated_or_exit("sluice-preemption", [&](const std::string& dir) { return config_text(o, dir); });
+  const auto& cfg = g.config;
+  PluginSet* const plugins = g.plugins.get();
   if (!plugins->preempt()) fail("the preempt plugin did not load");
 
   // Registered, idle nodes; a40 GPUs in two link groups, as NVML discovery would report.
-  std::vector<Node> idle = cfg->nodes;
-  for (Node& n : idle) {
-    n.responding = true;
-    clear_allocations(n);
-    for (std::size_t i = 0; i < n.gpus.size(); ++i)
-      n.gpus[i].link_group = n.gpus.size() == 8 ? static_cast<std::int32_t>(i / 4) : -1;
-  }
+  const std::vector<Node> idle = bench::registered_idle(cfg->nodes);
   const auto now = static_cast<Time>(std::time(nullptr));
   static const DependencyFacts no_dependencies;
 
@@ -266,16 +199,12 @@ int main(int argc, char** argv) {
     st.victims = victims, st.preempting = preempting, st.started = started, st.resources = resources, st.other = other;
   };
 
-  const std::string load_before = loadavg();
+  const std::string load_before = bench::loadavg();
   std::printf(
       "sluice preemption pass: partition, select_gpu and preempt in process through PluginSet and schedule_pass\n");
-  std::printf("command      ");
-  for (int i = 0; i < argc; ++i) std::printf("%s%s", i ? " " : "", argv[i]);
-  std::printf("\nbuild        %s, gcc %s; %ld CPUs online\n", SLUICE_BENCH_BUILD_TYPE, __VERSION__,
-              ::sysconf(_SC_NPROCESSORS_ONLN));
+  bench::print_command_and_build(argc, argv);
   std::printf("plugins      %s\n", plugins->describe().c_str());
-  std::printf("cluster      %zu nodes: 40%% 4 t4, 30%% 4 a10, 20%% 8 a40 (2 link groups), 10%% CPU only\n",
-              full.size());
+  std::printf("cluster      %zu nodes: %s\n", full.size(), bench::kMixText);
   std::printf(
       "jobs         %zu RUNNING batch (tier 1, requeue, grace 0), one filling each node; %zu PENDING "
       "prioritized (tier 10), each asking for a whole node\n",
@@ -295,10 +224,10 @@ int main(int argc, char** argv) {
               "us/pending", "victims", "preempting", "started", "Resources");
   for (const auto& [name, st] : {std::pair<const char*, const PassStats&>{"with preemption", with},
                                  std::pair<const char*, const PassStats&>{"without preemption", without}}) {
-    const double p50 = percentile(st.ms, 50);
-    std::printf("%-20s %9.1f %9.1f %9.1f %9.1f %12.1f %8d %11d %8d %10d\n", name, p50, percentile(st.ms, 99),
-                percentile(st.ms, 0.001), percentile(st.ms, 100), p50 * 1000 / static_cast<double>(pending.size()),
-                st.victims, st.preempting, st.started, st.resources);
+    const double p50 = bench::percentile(st.ms, 50);
+    std::printf("%-20s %9.1f %9.1f %9.1f %9.1f %12.1f %8d %11d %8d %10d\n", name, p50, bench::percentile(st.ms, 99),
+                bench::percentile(st.ms, 0.001), bench::percentile(st.ms, 100),
+                p50 * 1000 / static_cast<double>(pending.size()), st.victims, st.preempting, st.started, st.resources);
   }
 
   // One preempt.victims call through PluginSet on the full cluster, all running jobs candidates, for
@@ -319,10 +248,10 @@ int main(int argc, char** argv) {
   }
   std::printf("\n%-20s %9s %9s %9s %9s %12s\n", "preempt.victims", "p50 us", "p99 us", "min us", "max us",
               "victims/call");
-  std::printf("%-20s %9.1f %9.1f %9.1f %9.1f %12.2f\n", "one call, full", percentile(call_us, 50),
-              percentile(call_us, 99), percentile(call_us, 0.001), percentile(call_us, 100),
+  std::printf("%-20s %9.1f %9.1f %9.1f %9.1f %12.2f\n", "one call, full", bench::percentile(call_us, 50),
+              bench::percentile(call_us, 99), bench::percentile(call_us, 0.001), bench::percentile(call_us, 100),
               static_cast<double>(victims_per_call) / static_cast<double>(call_us.size()));
   std::printf("\np99: nearest rank (of %d passes, of %d calls)\n", o.passes, o.calls);
-  std::printf("load average %s before, %s after\n", load_before.c_str(), loadavg().c_str());
+  std::printf("load average %s before, %s after\n", load_before.c_str(), bench::loadavg().c_str());
   return 0;
 }

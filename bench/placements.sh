@@ -12,25 +12,8 @@
 #   NO_BUILD=0           1: do not (re)build the target first
 #   JOBS=1               build parallelism
 set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-RUNS=${RUNS:-1}
-BIN=$BUILD/bin/sluice-bench-placements
-
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  cmake --build "$BUILD" --target sluice-bench-placements -j "${JOBS:-1}" >/dev/null ||
-    { echo "placements.sh: building sluice-bench-placements in $BUILD failed" >&2; exit 1; }
-fi
-[ -x "$BIN" ] || { echo "placements.sh: $BIN not found" >&2; exit 1; }
-
-echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname): $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# sluice $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), build $BUILD"
-rc=0
-for run in $(seq "$RUNS"); do
-  [ "$RUNS" -gt 1 ] && echo "# run $run of $RUNS"
-  "$BIN" "$@" || rc=1
-  [ "$run" -lt "$RUNS" ] && echo
-done
-exit $rc
+build_bench sluice-bench-placements
+bench_header
+run_repeated "$BIN" "$@"

@@ -31,115 +31,51 @@
 # Installs slurm-wlm and munge with apt-get when missing (unless SKIP_SLURM=1). Every daemon it starts
 # is stopped on exit, also on error or Ctrl-C.
 set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
 REPS=${1:-20}
-BUILD=${BUILD:-$(cd "$HERE/.." && pwd)/build}
-SKIP_SLURM=${SKIP_SLURM:-0}
-SKIP_SLUICE=${SKIP_SLUICE:-0}
 CPUS_PER_NODE=${CPUS_PER_NODE:-8}
 WAIT_S=${WAIT_S:-60}
 KEEP=${KEEP:-0}
 NODES=4
-SLURM_BIN=/usr/bin
-SLUICE_BIN=$BUILD/bin
 
-die() { echo "preempt_latency.sh: $*" >&2; exit 1; }
-for v in REPS CPUS_PER_NODE WAIT_S; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"; done
-[[ $SKIP_SLUICE == 1 && $SKIP_SLURM == 1 ]] && die "SKIP_SLUICE=1 and SKIP_SLURM=1: nothing to do"
-SYSTEMS=(); [[ $SKIP_SLUICE == 1 ]] || SYSTEMS+=(sluice); [[ $SKIP_SLURM == 1 ]] || SYSTEMS+=(slurm)
+need_positive_ints REPS CPUS_PER_NODE WAIT_S
+choose_systems
 if [[ $SKIP_SLUICE != 1 ]]; then
-  for c in sluice sbatch squeue scancel sluicectld sluiced; do
-    [[ -x $SLUICE_BIN/$c ]] || die "$SLUICE_BIN/$c not found: build Sluice first or set BUILD (or SKIP_SLUICE=1)"
-  done
+  need_sluice_bins sluice sbatch squeue scancel sluicectld sluiced
   for p in libpreempt.so librequeue.so; do
     [[ -f $BUILD/plugins/$p ]] || die "$BUILD/plugins/$p not found: build the preempt and requeue plugins"
   done
 fi
-if [[ $SKIP_SLURM != 1 ]]; then
-  missing=()
-  for p in slurm-wlm munge; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "# installing ${missing[*]} with apt-get" >&2
-    apt-get update -qq >&2 || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2 \
-      || die "apt-get install ${missing[*]} failed"
-  fi
-  for c in /usr/bin/sbatch /usr/bin/squeue /usr/bin/scancel /usr/sbin/slurmctld /usr/sbin/slurmd /usr/sbin/munged; do
-    [[ -x $c ]] || die "$c missing after installing slurm-wlm and munge"
-  done
-fi
+[[ $SKIP_SLURM == 1 ]] || need_slurm
 
-WORK=$(mktemp -d /tmp/sluice-preempt.XXXXXX) || die "mktemp failed"
-chmod 755 "$WORK"                     # munged runs as user munge and must reach $WORK/slurm/munge
+make_work sluice-preempt
 mkdir -m 1777 "$WORK/out"
 RESULTS=$WORK/results.txt; : > "$RESULTS"
 FAILED=0
 
-kill_pidfile() {  # FILE: TERM (then KILL after 10 s) the process whose pid is in FILE, if alive
-  local p
-  p=$(cat "$1" 2>/dev/null) || return 0
-  [[ $p =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-}
-sluice_down() {
-  local d=$1 f
-  [[ -d $d ]] || return 0
-  "$SLUICE_BIN/sluice" local down --dir "$d" >/dev/null 2>&1
-  for f in "$d"/spool/*/sluiced.pid "$d/state/sluicectld.pid" "$d/munge/munged.pid"; do
-    [[ -f $f ]] && kill_pidfile "$f"
-  done
-  return 0
-}
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  local rc=$?
+  local rc=$? keep
   trap - EXIT INT TERM
   sluice_down "$WORK/sluice"
-  [[ -d $WORK/slurm ]] && bash "$HERE/slurm/stop.sh" "$WORK/slurm" --munge
-  if [[ $KEEP == 1 || $rc -ne 0 || $FAILED -ne 0 ]]; then
-    echo "# work dir with configs and daemon logs kept: $WORK (remove it with rm -rf $WORK)" >&2
-  else
-    rm -rf "$WORK"
-  fi
+  [[ -d $WORK/slurm ]] && slurm_down "$WORK/slurm" --munge
+  keep=0; [[ $KEEP == 1 || $rc -ne 0 || $FAILED -ne 0 ]] && keep=1
+  keep_or_remove_work "$keep"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'echo "preempt_latency.sh: interrupted" >&2; exit 130' INT
 trap 'echo "preempt_latency.sh: terminated" >&2; exit 143' TERM
 
-past() { awk -v s="$1" -v n="$EPOCHREALTIME" -v l="$2" 'BEGIN{exit !(n-s>l)}'; }   # START LIMIT
-
 SYS=; B=
-use_system() {
-  SYS=$1
-  if [[ $SYS == sluice ]]; then
-    B=$SLUICE_BIN; unset SLURM_CONF
-  else
-    B=$SLURM_BIN; unset SLUICE_CONF
-    export SLURM_CONF=$WORK/slurm/etc/slurm.conf
-  fi
-}
 sys_up() {
-  if [[ $SYS == sluice ]]; then
-    local out conf
-    out=$("$SLUICE_BIN/sluice" local up -f "$WORK/bench.toml" --dir "$WORK/sluice" 2>"$WORK/sluice.up.err") || {
-      echo "  sluice local up failed:" >&2; sed 's/^/    /' "$WORK/sluice.up.err" >&2; return 1; }
-    conf=$(printf '%s\n' "$out" | sed -n 's/^export SLUICE_CONF=//p' | tail -n 1)
-    [[ -n $conf ]] || { echo "  sluice local up printed no SLUICE_CONF" >&2; return 1; }
-    export SLUICE_CONF=$conf
-  else
-    CPUS_PER_NODE=$CPUS_PER_NODE bash "$HERE/slurm/start.sh" "$WORK/slurm" 2>"$WORK/slurm.up.err" || {
-      echo "  slurm start.sh failed:" >&2; sed 's/^/    /' "$WORK/slurm.up.err" >&2; return 1; }
-  fi
+  if [[ $SYS == sluice ]]; then sluice_up "$WORK/bench.toml" "$WORK/sluice"
+  else slurm_up "$WORK/slurm" "$CPUS_PER_NODE"; fi
 }
 sys_down() {
   if [[ $SYS == sluice ]]; then sluice_down "$WORK/sluice"; unset SLUICE_CONF
-  else bash "$HERE/slurm/stop.sh" "$WORK/slurm"; fi
+  else slurm_down "$WORK/slurm"; fi
 }
 
 count() {  # PARTITION STATES: number of jobs of PARTITION in STATES
@@ -182,7 +118,7 @@ one() {
     sleep 0.02
   done
   t1=$(cat "$f")
-  lat=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", (b-a)*1000}')
+  lat=$(ms_between "$t0" "$t1")
   if [[ $kind == preempt ]]; then
     running=$(count batch RUNNING)
     [[ $running -lt $NODES ]] || { echo "  $SYS rep $rep: all $NODES victims still RUNNING after the job started" >&2; return 1; }
@@ -191,7 +127,7 @@ one() {
     for _ in $(seq 1 10); do v=$(ls "$vdir"); [[ -n $v ]] && break; sleep 0.1; done
     [[ $(wc -w <<< "$v") -le 1 ]] || { echo "  $SYS rep $rep: more than one victim signalled: $v" >&2; return 1; }
     if [[ -n $v && -s $vdir/$v ]]; then
-      tv=$(awk -v a="$t0" -v b="$(cat "$vdir/$v")" 'BEGIN{printf "%.1f", (b-a)*1000}')
+      tv=$(ms_between "$t0" "$(cat "$vdir/$v")")
       after=$(awk -v a="$tv" -v b="$lat" 'BEGIN{printf "%.1f", b-a}')
       awk -v d="$after" 'BEGIN{exit !(d < 0)}' && {
         echo "  $SYS rep $rep: the job started ${after} ms before its victim got SIGTERM" >&2; return 1; }
@@ -219,7 +155,7 @@ TOML
 grep -q '^grace_time = 0$' "$WORK/bench.toml" || die "could not set grace_time = 0 in bench.toml"
 
 echo "# Sluice vs Slurm preemption latency  $(date -Is)"
-echo "# host $(hostname -s): nproc=$(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# host $(hostname -s): nproc=$(nproc), load average $(load_average)"
 [[ $SKIP_SLUICE == 1 ]] || echo "# sluice: $("$SLUICE_BIN/sluice" --version 2>&1) ($SLUICE_BIN); preempt + requeue plugins, batch grace_time = 0"
 [[ $SKIP_SLURM == 1 ]] || echo "# slurm:  $(/usr/sbin/slurmctld -V 2>&1); preempt/partition_prio, PreemptMode=REQUEUE, GraceTime=0"
 echo "# $NODES nodes x $CPUS_PER_NODE CPUs; $REPS reps per kind; latency = job's first \`date +%s.%N\` - time before sbatch"

@@ -36,13 +36,10 @@
 # Error handling is explicit (no `set -e`): a failure in one system's measurement is reported in the
 # table and the other system is still measured.
 set -uo pipefail
+source "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
 NS=("$@"); [[ ${#NS[@]} -eq 0 ]] && NS=(500 2000)
 RUNS=${RUNS:-1}
-BUILD=${BUILD:-$(cd "$HERE/.." && pwd)/build}
-SKIP_SLURM=${SKIP_SLURM:-0}
-SKIP_SLUICE=${SKIP_SLUICE:-0}
 CPUS_PER_NODE=${CPUS_PER_NODE:-8}
 SLURM_CPUS_PER_NODE=${SLURM_CPUS_PER_NODE:-$CPUS_PER_NODE}
 POLL_S=${POLL_S:-0.1}
@@ -52,45 +49,17 @@ MAX_TIME_S=${MAX_TIME_S:-7200}
 MEM=${MEM:-1}
 KEEP=${KEEP:-0}
 NODES=4
-SLURM_BIN=/usr/bin
-SLUICE_BIN=$BUILD/bin
 
-die() { echo "throughput.sh: $*" >&2; exit 1; }
 for n in "${NS[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$n'"; done
-for v in RUNS CPUS_PER_NODE SLURM_CPUS_PER_NODE POLL_LIMIT_S SUBMIT_LIMIT_S MAX_TIME_S; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
-done
+need_positive_ints RUNS CPUS_PER_NODE SLURM_CPUS_PER_NODE POLL_LIMIT_S SUBMIT_LIMIT_S MAX_TIME_S
 [[ $POLL_S =~ ^[0-9]*\.?[0-9]+$ ]] || die "POLL_S must be a number of seconds, got '$POLL_S'"
-[[ $SKIP_SLUICE == 1 && $SKIP_SLURM == 1 ]] && die "SKIP_SLUICE=1 and SKIP_SLURM=1: nothing to do"
-SYSTEMS=(); [[ $SKIP_SLUICE == 1 ]] || SYSTEMS+=(sluice); [[ $SKIP_SLURM == 1 ]] || SYSTEMS+=(slurm)
-if [[ $SKIP_SLUICE != 1 ]]; then
-  for c in sluice sbatch squeue sacct scancel sluicectld sluiced; do
-    [[ -x $SLUICE_BIN/$c ]] || die "$SLUICE_BIN/$c not found: build Sluice first or set BUILD (or SKIP_SLUICE=1)"
-  done
-fi
-
-# ---------------------------------------------------------------------------------------------------
-# Packages for the Slurm side (idempotent).
-if [[ $SKIP_SLURM != 1 ]]; then
-  missing=()
-  for p in slurm-wlm munge; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "# installing ${missing[*]} with apt-get" >&2
-    apt-get update -qq >&2 || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2 \
-      || die "apt-get install ${missing[*]} failed"
-  fi
-  for c in /usr/bin/sbatch /usr/bin/squeue /usr/bin/scancel /usr/sbin/slurmctld /usr/sbin/slurmd /usr/sbin/munged; do
-    [[ -x $c ]] || die "$c missing after installing slurm-wlm and munge"
-  done
-fi
+choose_systems
+[[ $SKIP_SLUICE == 1 ]] || need_sluice_bins sluice sbatch squeue sacct scancel sluicectld sluiced
+[[ $SKIP_SLURM == 1 ]] || need_slurm
 
 # ---------------------------------------------------------------------------------------------------
 # Work dir, cleanup and watchdog.
-WORK=$(mktemp -d /tmp/sluice-bench.XXXXXX) || die "mktemp failed"
-chmod 755 "$WORK"                     # munged runs as user munge and must reach $WORK/slurm/munge
+make_work sluice-bench
 RESULTS=$WORK/results.txt; : > "$RESULTS"
 MAINPID=$$
 FAILED=0
@@ -100,35 +69,15 @@ kill_tree() {  # PID: TERM the process and all its descendants
   for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
   kill -TERM "$1" 2>/dev/null || true
 }
-kill_pidfile() {  # FILE: TERM (then KILL after 10 s) the process whose pid is in FILE, if alive
-  local p
-  p=$(cat "$1" 2>/dev/null) || return 0
-  [[ $p =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null
-  for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$p" 2>/dev/null || true
-}
-sluice_down() {  # DIR: stop a Sluice cluster, then anything `sluice local down` left behind
-  local d=$1 f
-  [[ -d $d ]] || return 0
-  "$SLUICE_BIN/sluice" local down --dir "$d" >/dev/null 2>&1
-  for f in "$d"/spool/*/sluiced.pid "$d/state/sluicectld.pid" "$d/munge/munged.pid"; do
-    [[ -f $f ]] && kill_pidfile "$f"
-  done
-  return 0
-}
 # shellcheck disable=SC2317  # cleanup is called by the EXIT trap
 cleanup() {
-  local rc=$? d
+  local rc=$? d keep
   trap - EXIT INT TERM
   [[ -n ${WATCHDOG:-} ]] && kill_tree "$WATCHDOG"
   for d in "$WORK"/sluice-*/; do [[ -d $d ]] && sluice_down "${d%/}"; done
-  [[ -d $WORK/slurm ]] && bash "$HERE/slurm/stop.sh" "$WORK/slurm" --munge
-  if [[ $KEEP == 1 || (($rc -ne 0 || $FAILED -ne 0) && ${INTERRUPTED:-0} == 0) ]]; then
-    echo "# work dir with configs and daemon logs kept: $WORK (remove it with rm -rf $WORK)" >&2
-  else
-    rm -rf "$WORK"
-  fi
+  [[ -d $WORK/slurm ]] && slurm_down "$WORK/slurm" --munge
+  keep=0; [[ $KEEP == 1 || (($rc -ne 0 || $FAILED -ne 0) && ${INTERRUPTED:-0} == 0) ]] && keep=1
+  keep_or_remove_work "$keep"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -147,50 +96,30 @@ trap 'INTERRUPTED=1; echo "throughput.sh: terminated" >&2; exit 143' TERM
 WATCHDOG=$!
 
 # ---------------------------------------------------------------------------------------------------
-# Per-system primitives. use_system sets B (command dir), the config variable of that system only,
-# and the active states used by the completion poll.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", b-a}'; }
-rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN{ if (b>a) printf "%.2f", n/(b-a); else print "NA" }'; }
-past() { awk -v s="$1" -v n="$EPOCHREALTIME" -v l="$2" 'BEGIN{exit !(n-s>l)}'; }   # START LIMIT
+# Per-system primitives. use_system_polled sets what use_system (lib.sh) sets and the active states
+# used by the completion poll.
 rss_of() { local p; p=$(cat "$1" 2>/dev/null) || { echo NA; return; }
            awk '/^VmRSS:/{printf "%.1f", $2/1024; f=1} END{if(!f) print "NA"}' "/proc/$p/status" 2>/dev/null || echo NA; }
 
 SYS=; B=; ACTIVE_STATES=; CLUSTER=
-use_system() {
-  SYS=$1
-  if [[ $SYS == sluice ]]; then
-    B=$SLUICE_BIN; unset SLURM_CONF
-    ACTIVE_STATES=PENDING,RUNNING,COMPLETING
-  else
-    B=$SLURM_BIN; unset SLUICE_CONF
-    export SLURM_CONF=$WORK/slurm/etc/slurm.conf
-    ACTIVE_STATES=PENDING,RUNNING,COMPLETING,CONFIGURING
-  fi
+use_system_polled() {
+  use_system "$1"
+  if [[ $SYS == sluice ]]; then ACTIVE_STATES=PENDING,RUNNING,COMPLETING; else ACTIVE_STATES=PENDING,RUNNING,COMPLETING,CONFIGURING; fi
 }
 
 sys_up() {  # TAG: a fresh cluster for $SYS
   if [[ $SYS == sluice ]]; then
     CLUSTER=$WORK/sluice-$1
-    local out conf rc
-    out=$("$SLUICE_BIN/sluice" local up -f "$WORK/bench.toml" --dir "$CLUSTER" 2>"$CLUSTER.up.err")
-    rc=$?
-    # Take the export line only: stdout is meant to hold just that line (see docs/benchmarks.md).
-    conf=$(printf '%s\n' "$out" | sed -n 's/^export SLUICE_CONF=//p' | tail -n 1)
-    if [[ $rc -ne 0 || -z $conf ]]; then
-      echo "  sluice local up failed (rc=$rc):" >&2
-      { printf '%s\n' "$out"; cat "$CLUSTER.up.err"; } | sed 's/^/    /' >&2; return 1
-    fi
-    if [[ $(printf '%s\n' "$out" | wc -l) -gt 1 && -z ${UP_STDOUT_NOTED:-} ]]; then
+    sluice_up "$WORK/bench.toml" "$CLUSTER" || return 1
+    if [[ $(printf '%s\n' "$SLUICE_UP_OUT" | wc -l) -gt 1 && -z ${UP_STDOUT_NOTED:-} ]]; then
       UP_STDOUT_NOTED=1
       echo "  note: \`sluice local up\` printed more than the export line on stdout:" >&2
-      printf '%s\n' "$out" | grep -v '^export SLUICE_CONF=' | head -n 3 | sed 's/^/    /' >&2
+      printf '%s\n' "$SLUICE_UP_OUT" | grep -v '^export SLUICE_CONF=' | head -n 3 | sed 's/^/    /' >&2
     fi
-    export SLUICE_CONF=$conf
     SLUICE_AUTH=$(grep -o '([a-z]* auth)' "$CLUSTER.up.err" | tr -d '()')
   else
     CLUSTER=$WORK/slurm
-    CPUS_PER_NODE=$SLURM_CPUS_PER_NODE bash "$HERE/slurm/start.sh" "$CLUSTER" 2>"$CLUSTER.up.err" || {
-      echo "  slurm start.sh failed:" >&2; sed 's/^/    /' "$CLUSTER.up.err" >&2; return 1; }
+    slurm_up "$CLUSTER" "$SLURM_CPUS_PER_NODE"
   fi
 }
 sys_down() {
@@ -199,7 +128,7 @@ sys_down() {
     [[ $KEEP == 1 || $FAILED -ne 0 ]] || rm -rf "$CLUSTER" "$CLUSTER.up.err"
     unset SLUICE_CONF
   else
-    bash "$HERE/slurm/stop.sh" "$CLUSTER"      # munged stays up for the next Slurm cluster
+    slurm_down "$CLUSTER"      # munged stays up for the next Slurm cluster
   fi
 }
 ctld_pidfile() { if [[ $SYS == sluice ]]; then echo "$CLUSTER/state/sluicectld.pid"; else echo "$CLUSTER/slurmctld.pid"; fi; }
@@ -341,7 +270,7 @@ sed "s/^cpus = 8$/cpus = $CPUS_PER_NODE/" "$HERE/bench.toml" > "$WORK/bench.toml
 grep -q "^cpus = $CPUS_PER_NODE$" "$WORK/bench.toml" || die "could not set cpus = $CPUS_PER_NODE in bench.toml"
 
 echo "# Sluice vs Slurm throughput  $(date -Is)"
-echo "# host $(hostname -s): nproc=$(nproc), memory $(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# host $(hostname -s): nproc=$(nproc), memory $(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), load average $(load_average)"
 [[ $SKIP_SLUICE == 1 ]] || echo "# sluice: $("$SLUICE_BIN/sluice" --version 2>&1) ($SLUICE_BIN); cluster: $NODES nodes x $CPUS_PER_NODE CPUs (bench/bench.toml)"
 [[ $SKIP_SLURM == 1 ]] || echo "# slurm:  $(/usr/sbin/slurmctld -V 2>&1) ($SLURM_BIN); cluster: $NODES nodes x $SLURM_CPUS_PER_NODE CPUs (bench/slurm/slurm.conf), default SchedulerParameters"
 if [[ $SLURM_CPUS_PER_NODE != "$CPUS_PER_NODE" && ${#SYSTEMS[@]} -eq 2 ]]; then
@@ -351,7 +280,7 @@ echo "# N=${NS[*]} runs=$RUNS; job: sbatch --parsable -J tp -o /dev/null -e /dev
 
 for n in "${NS[@]}"; do
   for s in "${SYSTEMS[@]}"; do
-    use_system "$s"
+    use_system_polled "$s"
     for ((r = 1; r <= RUNS; r++)); do one_run "$n" "$r" || FAILED=1; done
     if [[ $MEM == 1 ]]; then mem_run "$n" || FAILED=1; fi
   done

@@ -85,7 +85,7 @@ std::string acct_value(const Job& j, const std::string& name, Time now) {
   if (name == "ReqMem") return mem_or_zero(j.spec.mem_mb);
   if (name == "ReqNodes") return std::to_string(j.spec.nodes);
   if (name == "Restarts") return std::to_string(j.restarts);
-  if (name == "Start") return format_iso(j.start_time);
+  if (name == "Start") return format_iso(j.state == JobState::Pending ? 0 : j.start_time);  // Unknown while pending
   if (name == "State") return state_name(j.state);
   if (name == "Submit") return format_iso(j.submit_time);
   if (name == "Timelimit") return limit == kNoValue ? "Partition_Limit" : format_hms(limit);

@@ -28,7 +28,7 @@ JobEventKind end_event(const JobEnded& e) {
 
 // An end report, acknowledged whether or not the job is still known.
 void job_ended(CtlState& s, const std::string& node, const JobEnded& e) {
-  s.out.to_node(node, std::string(AckEnd::kType), to_body(AckEnd{e.id}));
+  s.out.to_node(node, std::string(AckEnd::kType), to_body(AckEnd{e.id, e.run}));
   Job* j = s.jobs.find(e.id);
   if (!j) return;
   if (e.run != j->restarts) {  // an earlier run of a requeued job, already accounted for
@@ -58,23 +58,28 @@ void on_register(CtlState& s, const Request& r, const Json& b) {
   n.arch = reg.arch;
   n.version = reg.version;
   // Jobs the agent runs that we consider finished (or never heard of): stop them.
-  for (auto id : reg.running) {
+  for (std::size_t i = 0; i < reg.running.size(); ++i) {
+    const std::uint64_t id = reg.running[i];
     const Job* j = s.jobs.find(id);
-    if (!j || is_final(j->state) || j->state == JobState::Pending)
-      s.out.to_node(name, std::string(Kill::kType), to_body(Kill{id, SIGKILL, "orphan"}));
-    else if (j->state == JobState::Completing)
+    // The run the agent has (an older agent does not say: take it for the current one).
+    const std::uint32_t run = i < reg.running_runs.size() ? reg.running_runs[i] : (j ? j->restarts : 0);
+    if (!j || is_final(j->state) || j->state == JobState::Pending || run != j->restarts || !runs_on(*j, name)) {
+      Kill orphan{id, SIGKILL, "orphan"};
+      orphan.run = run;
+      s.out.to_node(name, std::string(Kill::kType), to_body(orphan));
+    } else if (j->state == JobState::Completing)
       s.jobs.send_kill(*j);                  // its kill may never have left (a controller restart): again; agents dedup
     else if (j->state == JobState::Running)  // a limit changed (scontrol update) while the agent was away
       s.out.to_node(name, std::string(SetTimeLimit::kType), to_body(SetTimeLimit{id, j->spec.time_limit}));
   }
-  // Jobs we think run there that the agent does not know.
-  auto reported = [&](std::uint64_t id) {
-    return std::ranges::find(reg.running, id) != reg.running.end() ||
-           std::ranges::any_of(reg.finished, [&](const JobEnded& f) { return f.id == id; });
+  // Jobs we think run there that the agent does not know (in their current run).
+  auto reported = [&](const Job& j) {
+    for (std::size_t i = 0; i < reg.running.size(); ++i)
+      if (reg.running[i] == j.id && (i >= reg.running_runs.size() || reg.running_runs[i] == j.restarts)) return true;
+    return std::ranges::any_of(reg.finished, [&](const JobEnded& f) { return f.id == j.id && f.run == j.restarts; });
   };
   for (auto& [id, j] : s.jobs.all()) {
-    if ((j.state != JobState::Running && j.state != JobState::Completing) || !runs_on(j, name) || reported(id))
-      continue;
+    if ((j.state != JobState::Running && j.state != JobState::Completing) || !runs_on(j, name) || reported(j)) continue;
     if (j.state == JobState::Running && !j.launched) {
       s.jobs.send_launch(j);  // never confirmed: launch again (agents ignore launches they have seen)
     } else {
@@ -107,7 +112,13 @@ void on_heartbeat(CtlState& s, const Request& r, const Json& b) {
 void on_job_started(CtlState& s, const Request& r, const Json& b) {
   const JobStarted started = parse_body<JobStarted>(b);
   Job* j = s.jobs.find(started.id);
-  if (!j || started.run != j->restarts) return;
+  if (!j) return;
+  if (started.run != j->restarts) {  // an earlier run started late (after its job was requeued): stop it
+    Kill orphan{started.id, SIGKILL, "orphan"};
+    orphan.run = started.run;
+    s.out.to_node(r.node, std::string(Kill::kType), to_body(orphan));
+    return;
+  }
   JobEvent e(JobEventKind::LaunchConfirmed);
   e.stdout_path = started.stdout_path;
   e.stderr_path = started.stderr_path;

@@ -11,6 +11,7 @@
 #include "core/ctld/outbox.hpp"
 #include "core/ctld/store.hpp"
 #include "core/proto/messages.hpp"
+#include "core/util/time_math.hpp"
 
 namespace sluice {
 
@@ -34,6 +35,8 @@ const std::vector<Transition> kTable = {
     {S::Running, E::Lost, S::NodeFail, kEnd},
     {S::Running, E::Preempted, S::Completing, kPreemptKill | kPersist},
     {S::Running, E::Requeue, S::Completing, kKill | kPersist},
+    // scancel of a job being preempted or requeued (in its grace time): it ends CANCELLED instead.
+    {S::Completing, E::Cancelled, S::Completing, kKill | kPersist},
     // A COMPLETING job ends as decided when it entered COMPLETING, whatever its processes report.
     {S::Completing, E::Completed, S::Completing, kEnd, true},
     {S::Completing, E::Failed, S::Completing, kEnd, true},
@@ -124,19 +127,22 @@ void Jobs::send_kill(const Job& j) {
     k.reason = "preempt";
     k.signal = j.spec.signal.number ? j.spec.signal.number : SIGTERM;
     k.batch_only = j.spec.signal.number && j.spec.signal.batch_only;
-    k.grace = std::max<Time>(0, j.preempt_time + grace_of(j) - wall_now());
+    k.grace = std::max<Time>(0, add_seconds(j.preempt_time, grace_of(j)) - wall_now());
   } else if (j.end_state == S::Requeued) {
     k.reason = "requeue";
   }
   for (const auto& a : j.alloc) out_.to_node(a.node, std::string(Kill::kType), to_body(k));
 }
 
-void Jobs::requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now) {
+void Jobs::requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now, bool stopped) {
   // The run that ended, as sacct -D lists it.
   Job run = j;
   run.state = run_end;
   run.end_state = run_end;
   store_.put_run(run);
+  // Slurm: a job requeued from a run it was stopped in shows ExitCode 0:0; a finished job that is
+  // requeued keeps its last exit code.
+  if (stopped) j.exit_code = j.term_signal = 0;
   // What the next run keeps of this one.
   if (d.pin == RequeuePin::GpuType && j.spec.gpu_type.empty()) {
     for (const auto& a : j.alloc) {
@@ -186,6 +192,10 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
     spdlog::debug("job={} ignored event {} in state {}", j.id, event_name(e.kind), state_name(j.state));
     return false;
   }
+  // Only a job being preempted or requeued may still be cancelled while COMPLETING (the row is
+  // per state; the end it is heading for decides).
+  if (e.kind == E::Cancelled && j.state == S::Completing && j.end_state != S::Preempted && j.end_state != S::Requeued)
+    return false;
   const Time now = wall_now();
   // The event's facts.
   switch (e.kind) {
@@ -231,6 +241,7 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
   }
   const JobState to = t->to_end_state ? j.end_state : t->to;
   const JobState was = j.state;
+  if (j.state == S::Pending && is_final(to)) j.start_time = 0;  // a pending job's StartTime was an estimate
   // A job's end time is when its end was decided: entering COMPLETING, or a final state directly.
   if ((to == S::Completing || is_final(to)) && (j.state == S::Pending || j.state == S::Running)) j.end_time = now;
   if (to == JobState::Failed && j.reason == "None") j.reason = "NonZeroExitCode";
@@ -266,7 +277,7 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
     RequeueDecision d = e.end;
     if (t->actions & kRequeue)
       d = {e.hold ? EndAction::Hold : EndAction::Requeue, RequeuePin::None, 0, true, e.hold ? kRequeuedHeld : ""};
-    requeue(j, d, (t->actions & kRequeue) ? was : j.state, now);
+    requeue(j, d, (t->actions & kRequeue) ? was : j.state, now, !(t->actions & kRequeue));
   }
   if (t->actions & kPersist) store_.put(j);
   if (t->actions & kReschedule) reschedule = true;

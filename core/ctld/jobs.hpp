@@ -131,8 +131,9 @@ class Jobs {
   Store& store_;
   Nodes& nodes_;
   Outbox& out_;
-  // Back to PENDING under the same id, as `d` says; `run_end` is how the run ended (recorded).
-  void requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now);
+  // Back to PENDING under the same id, as `d` says; `run_end` is how the run ended (recorded);
+  // `stopped`: the run was ended by its requeue decision (its exit code is not the job's).
+  void requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now, bool stopped);
   Time kill_wait_ = 30;
   std::map<std::uint64_t, Job> jobs_;
   std::unordered_map<std::uint64_t, JobState> settled_;

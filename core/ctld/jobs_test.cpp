@@ -46,7 +46,7 @@ const Row kRows[] = {
     {"CompletingNodeFailed", S::Completing, E::NodeFailed, S::Completing, kRelease | kPersist | kReschedule | kEnded,
      true},
     {"CompletingLost", S::Completing, E::Lost, S::Completing, kRelease | kPersist | kReschedule | kEnded, true},
-    {"CompletingCancelAgainIgnored", S::Completing, E::Cancelled, std::nullopt},
+    {"CompletingCancelStopsAPreemptionOrRequeue", S::Completing, E::Cancelled, S::Completing, kKill | kPersist},
     {"CompletedLaunchConfirmedKillsOrphan", S::Completed, E::LaunchConfirmed, S::Completed, kKillOrphan},
     {"CancelledLaunchConfirmedKillsOrphan", S::Cancelled, E::LaunchConfirmed, S::Cancelled, kKillOrphan},
     {"CompletedEndReportAgainIgnored", S::Completed, E::Completed, std::nullopt},
@@ -154,6 +154,7 @@ TEST_F(JobsTest, CancelOfRunningJobIsCompletingUntilReaped) {
   EXPECT_EQ(j.end_state, S::Cancelled);
   EXPECT_EQ(sent_types(), (std::vector<std::string>{"node:n1 kill"}));
   EXPECT_EQ(nodes_->find("n1")->alloc_cpus, 4u) << "a completing job keeps its resources";
+  EXPECT_FALSE(jobs_->handle(j, JobEvent(E::Cancelled))) << "cancelling a job being cancelled means nothing";
   const Time ended = j.end_time;
   EXPECT_GT(ended, 0);
 
@@ -284,6 +285,8 @@ TEST_F(JobsTest, EndDecisionRequeueReturnsTheSameIdPendingWithTheRunRecorded) {
   const auto rows = store_->query(q);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].state, S::Preempted) << "the first run, as sacct -D lists it";
+  EXPECT_EQ(rows[0].term_signal, SIGTERM) << "the run keeps how it ended";
+  EXPECT_EQ(j.term_signal, 0) << "the requeued job shows ExitCode 0:0, as Slurm";
   EXPECT_EQ(rows[0].restarts, 0u);
   EXPECT_EQ(rows[1].state, S::Pending);
   EXPECT_EQ(store_->query(AcctQuery{}).size(), 1u) << "without -D only the current record";
@@ -334,6 +337,31 @@ TEST_F(JobsTest, RequeueOfAFinishedJobMakesItPendingAgain) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].state, S::Timeout);
   EXPECT_FALSE(jobs_->handle(j, JobEvent(E::Requeue))) << "a pending job has nothing to requeue";
+}
+
+TEST_F(JobsTest, CancelDuringThePreemptionGraceEndsCancelledNotRequeued) {
+  Job& j = place(submit());
+  JobEvent p(E::Preempted);
+  p.preempt = {j.id, PreemptMode::Requeue, 60};
+  jobs_->handle(j, p);
+  kills(out_);
+  ASSERT_TRUE(jobs_->handle(j, JobEvent(E::Cancelled)));
+  EXPECT_EQ(j.state, S::Completing);
+  EXPECT_EQ(j.end_state, S::Cancelled);
+  EXPECT_EQ(kills(out_), (std::vector<std::string>{"node:n1 cancel 15 0 0"}));
+  JobEvent reaped(E::Failed);
+  reaped.signal = SIGTERM;
+  jobs_->handle(j, reaped);
+  EXPECT_EQ(j.state, S::Cancelled);
+  EXPECT_EQ(j.restarts, 0u);
+}
+
+TEST_F(JobsTest, APendingJobCancelledForgetsItsExpectedStart) {
+  Job& j = submit();
+  j.start_time = 1'900'000'000;  // the pass's estimate
+  jobs_->handle(j, JobEvent(E::Cancelled));
+  EXPECT_EQ(j.state, S::Cancelled);
+  EXPECT_EQ(j.start_time, 0);
 }
 
 }  // namespace

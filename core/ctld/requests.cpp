@@ -123,9 +123,12 @@ struct CancelFilter {
 // Cancels (or signals, with --signal) one job on behalf of `r`; the result for the reply.
 Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
   if (!s.may_act(r, j)) return {{"id", j.id}, {"error", "Access/permission denied"}};
-  if (is_final(j.state) || j.state == JobState::Completing)
+  // A job being preempted or requeued may still be cancelled (it would come back otherwise).
+  const bool stopping =
+      j.state == JobState::Completing && (j.end_state == JobState::Preempted || j.end_state == JobState::Requeued);
+  if (is_final(j.state) || (j.state == JobState::Completing && !stopping))
     return {{"id", j.id}, {"error", "Job/step already completing or completed"}};
-  if (sig && sig != SIGKILL && j.state == JobState::Running) {
+  if (sig && sig != SIGKILL && (j.state == JobState::Running || stopping)) {
     for (const auto& a : j.alloc) s.out.to_node(a.node, std::string(Kill::kType), to_body(Kill{j.id, sig, "signal"}));
     return {{"id", j.id}};
   }

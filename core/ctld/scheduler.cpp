@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "core/ctld/plugins.hpp"
+#include "core/util/time_math.hpp"
 
 namespace sluice {
 
@@ -136,7 +137,7 @@ class Timeline {
     for (std::size_t i = 0; i < nodes.size(); ++i) index_.emplace(nodes[i].name, i);
     for (const Job* j : facts.holding) add_holding(j->alloc, expected_end(*j), j->id);
   }
-  static Time end_of(Time start, Time limit) { return limit > 0 ? start + limit : kNever; }
+  static Time end_of(Time start, Time limit) { return limit > 0 ? add_seconds(start, limit) : kNever; }
   Time expected_end(const Job& j) const {
     if (j.state == JobState::Completing) return now_;
     return std::max(now_, end_of(j.start_time, j.spec.time_limit));
@@ -150,11 +151,13 @@ class Timeline {
       return h.job && std::ranges::any_of(victims, [&](const JobView* v) { return v->id == h.job; });
     });
   }
-  bool full() const { return reserved_.size() >= kMaxReservations; }
+  // Reservations are tried for at most kMaxReservations blocked jobs per pass, found or not.
+  bool full() const { return attempts_ >= kMaxReservations; }
 
   // The earliest time at which select places `j` for its time limit, the placement reserved; 0
   // when none of the candidate times works.
   Time reserve(const Job& j, const std::vector<Partition>& partitions, PluginSet& plugins) {
+    ++attempts_;
     std::vector<Time> times;
     for (const auto& h : holding_)
       if (h.end > now_ && h.end != kNever) times.push_back(h.end);
@@ -221,6 +224,7 @@ class Timeline {
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<Span> holding_;   // allocations held now, until their expected end
   std::vector<Span> reserved_;  // reservations of blocked jobs
+  std::size_t attempts_ = 0;    // reserve() calls
 };
 
 }  // namespace
@@ -263,6 +267,12 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
   out.reserve(order.size());
   std::map<std::string, bool> blocked;  // partition -> a higher job already waits for resources
   const bool may_preempt = preemption && plugins.preempt() && !preemption->running.empty();
+  // Only a job of a higher tier than some running job can preempt: the others are not asked.
+  std::uint32_t lowest_running_tier = std::numeric_limits<std::uint32_t>::max();
+  if (may_preempt)
+    for (const Job* r : preemption->running)
+      for (const auto& p : partitions)
+        if (p.name == r->spec.partition) lowest_running_tier = std::min(lowest_running_tier, p.priority_tier);
   std::unordered_set<std::uint64_t> taken;  // victims chosen earlier in this pass
   std::optional<Timeline> timeline;
   if (backfill && now) timeline.emplace(nodes, now, *backfill);
@@ -289,7 +299,8 @@ std::vector<PassDecision> schedule_pass(const std::vector<const Job*>& pending, 
       }
     } else if (dependencies_met(*j, deps, d.reason)) {
       d = place(*j, nodes, partitions, plugins, generation, blocked[j->spec.partition]);
-      if (!d.start && (d.reason == "Resources" || d.reason == "Priority") && may_preempt) {
+      if (!d.start && (d.reason == "Resources" || d.reason == "Priority") && may_preempt &&
+          tier > lowest_running_tier) {
         std::vector<const JobView*> running;
         for (const Job* r : preemption->running)
           if (!taken.contains(r->id)) running.push_back(r);

@@ -30,6 +30,7 @@
 #include "core/slurm/timefmt.hpp"
 #include "core/util/net.hpp"
 #include "core/util/text.hpp"
+#include "core/util/time_math.hpp"
 
 namespace sluice {
 
@@ -130,7 +131,7 @@ void Agent::register_now() {
   gethostname(host, sizeof host - 1);
   Register r;
   r.instance = instance_;
-  for (const auto& [id, t] : tasks_) r.running.push_back(id);
+  for (const auto& [id, t] : tasks_) r.running.push_back(id), r.running_runs.push_back(t.job.restarts);
   for (const auto& [id, e] : unacked_) r.finished.push_back(e);
   r.boot_time = boot_time();
   r.start_time = now();
@@ -220,7 +221,8 @@ void Agent::on_message(const Message& m) {
     const Notice n = parse_body<Notice>(b);
     if (auto it = tasks_.find(n.id); it != tasks_.end() && !it->second.exited) notice(it->second, n.text);
   } else if (m.type == AckEnd::kType) {
-    unacked_.erase(parse_body<AckEnd>(b).id);
+    const AckEnd ack = parse_body<AckEnd>(b);
+    if (auto u = unacked_.find(ack.id); u != unacked_.end() && u->second.run == ack.run) unacked_.erase(u);
   } else {
     spdlog::warn("unknown message type {}", m.type);
   }
@@ -230,6 +232,12 @@ void Agent::on_message(const Message& m) {
 // launch as the job's end).
 void Agent::launch(const Job& job, Time kill_wait) {
   kill_wait_ = kill_wait;
+  if (auto it = tasks_.find(job.id); it != tasks_.end() && it->second.job.restarts != job.restarts) {
+    // An earlier run of this job is still being reaped here: the controller sends the launch again
+    // until it is confirmed, by when that run is gone.
+    spdlog::info("job={} run {} waits: run {} is still ending here", job.id, job.restarts, it->second.job.restarts);
+    return;
+  }
   if (seen_.count({job.id, job.restarts})) {  // a resent launch: confirm what we already did
     if (auto it = tasks_.find(job.id); it != tasks_.end())
       send(std::string(JobStarted::kType), to_body(JobStarted{job.id, instance_, it->second.job.stdout_path,
@@ -259,7 +267,7 @@ void Agent::launch(const Job& job, Time kill_wait) {
   t.pid = spawned.pid;
   t.out_fd = spawned.out_fd;
   t.err_fd = spawned.err_fd;
-  if (job.spec.time_limit > 0) t.deadline = now() + job.spec.time_limit;
+  if (job.spec.time_limit > 0) t.deadline = add_seconds(now(), job.spec.time_limit);
   if (!job.spec.batch && !job.spec.io_endpoint.empty()) {
     t.io = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::push);
     t.io->set(zmq::sockopt::linger, 2000);
@@ -331,6 +339,7 @@ void Agent::kill(const Kill& k) {
   }
   Task& t = it->second;
   if (t.exited) return;
+  if (k.run >= 0 && k.run != t.job.restarts) return;  // meant for another run of the job
   const Time at = now();
   const std::string banner =
       "sluiced: error: *** JOB " + std::to_string(id) + " ON " + name_ + " CANCELLED AT " + format_iso(at);
@@ -342,7 +351,9 @@ void Agent::kill(const Kill& k) {
     ::kill(-t.pid, SIGCONT);
     ::kill(k.batch_only ? t.pid : -t.pid, sig);
     if (k.grace > 0)
-      t.preempt_at = at + k.grace;
+      t.preempt_at = add_seconds(at, k.grace);
+    else if (sig == SIGTERM && !k.batch_only)  // the warning was the SIGTERM of the kill: once
+      t.kill_at = t.kill_at ? t.kill_at : at + kill_wait_;
     else
       terminate(t, at);
     spdlog::info("job={} preempted: signal={}{} grace={}s", id, sig, k.batch_only ? " (batch shell)" : "", k.grace);
@@ -449,7 +460,7 @@ void Agent::set_time_limit(std::uint64_t id, Time limit) {
   const Time t = now();
   if (!task.started) task.started = task.deadline ? task.deadline - task.job.spec.time_limit : t;
   task.job.spec.time_limit = limit;
-  task.deadline = limit > 0 ? task.started + limit : 0;
+  task.deadline = limit > 0 ? add_seconds(task.started, limit) : 0;
   if (task.warned && task.deadline && t < task.deadline - task.job.spec.signal.seconds) task.warned = false;
   spdlog::info("job={} time limit now {}", id, format_time_limit(limit));
 }

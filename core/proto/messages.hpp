@@ -67,6 +67,7 @@ struct Register {
   Time boot_time = 0, start_time = 0;
   std::string hostname, addr, os, arch, version;
   std::vector<std::uint64_t> running;
+  std::vector<std::uint32_t> running_runs;  // the run (restart count) of each `running` job, same order
   std::vector<JobEnded> finished;
   // gpu_detect = "nvml" (docs/gpu.md): `gpus` is what NVML found (PCI bus order, indices 0..n-1)
   // when `gpus_detected`; otherwise `gpu_detect_error` says why NVML could not be used.
@@ -78,6 +79,7 @@ struct Register {
     v.required("instance", instance);
     v.required("running", running);
     v.required("finished", finished);
+    v.optional("running_runs", running_runs);
     v.optional("gpus_detected", gpus_detected);
     v.optional("gpus", gpus);
     v.optional("gpu_detect_error", gpu_detect_error);
@@ -144,6 +146,7 @@ struct Kill {
   std::string reason;
   Time grace = 0;           // preempt: seconds from the warning to the kill
   bool batch_only = false;  // preempt: the warning goes to the batch shell only (--signal=B:)
+  std::int64_t run = -1;    // only this run of the job (its restart count); -1: whichever runs
   template <class V>
   void fields(V& v) {
     v.required("id", id);
@@ -151,6 +154,7 @@ struct Kill {
     v.optional("reason", reason);
     v.optional("grace", grace);
     v.optional("batch_only", batch_only);
+    v.optional("run", run);
   }
 };
 
@@ -184,9 +188,11 @@ struct Notice {
 struct AckEnd {
   static constexpr std::string_view kType = "ack_end";
   std::uint64_t id = 0;
+  std::uint32_t run = 0;  // the run whose end is acknowledged
   template <class V>
   void fields(V& v) {
     v.required("id", id);
+    v.optional("run", run);
   }
 };
 

@@ -84,6 +84,16 @@ expect_match "JobState=PREEMPTED Reason=Preempted_by_job_$hi2" "$(scontrol show 
   "scontrol show job says which job preempted it"
 wait_for 10 state_is "$hi2" COMPLETED || fail "second prioritized job did not run"
 
+# 2b. scancel of a victim in its grace time: it ends CANCELLED and does not come back.
+gr=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 --wrap 'trap "" TERM; sleep 300')
+wait_for 10 state_is "$gr" RUNNING || fail "job $gr did not start"
+hi3=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'sleep 1')
+wait_for 5 state_is "$gr" COMPLETING || fail "victim $gr not stopping: $(job_state "$gr")"
+check 0 "" "scancel of a victim during its grace time" scancel "$gr"
+wait_for 15 state_is "$gr" CANCELLED || fail "victim cancelled in its grace time: $(job_state "$gr")"
+expect_match "Restarts=0" "$(scontrol show job "$gr")" "a victim cancelled in its grace time is not requeued"
+wait_for 15 state_is "$hi3" COMPLETED || fail "the preemptor did not run: $(job_state "$hi3")"
+
 # 3. Nothing preempts `prioritized`; no victims where they would not help.
 p1=$(sbatch --parsable --gres=gpu:a10:1 -c 8 --wrap 'sleep 300')
 wait_for 10 state_is "$p1" RUNNING || fail "p1 did not start"

@@ -109,6 +109,16 @@ test::Harness load_partition(bool enforce_limits) {
                     "enforce_limits = " + std::string(enforce_limits ? "true" : "false"));
 }
 
+// Admits `r` with the plugin of `h` against partitions(); `job` is the job as admitted.
+Status admit_request(const test::Harness& h, const Request& r, JobView& job) {
+  PartitionPolicy* plugin = h.as<PartitionPolicy>();
+  if (!plugin) return Status::error("not loaded: " + testing::PrintToString(h.errors));
+  const std::vector<Node> nodes;
+  const std::vector<Partition> parts = partitions();
+  job = job_for(r);
+  return testkit::admit(*plugin, job, {nodes, parts});
+}
+
 struct AdmitCase {
   std::string name;
   Request request;
@@ -126,13 +136,8 @@ TEST_P(Admit, Decides) {
   const AdmitCase& c = GetParam();
   if (c.needs_membership && supplementary_membership().user.empty())
     GTEST_SKIP() << "NSS knows no user with a supplementary group";
-  const test::Harness h = load_partition(c.enforce_limits);
-  PartitionPolicy* plugin = h.as<PartitionPolicy>();
-  ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
-  const std::vector<Node> nodes;
-  const std::vector<Partition> parts = partitions();
-  JobView job = job_for(c.request);
-  const Status s = testkit::admit(*plugin, job, {nodes, parts});
+  JobView job;
+  const Status s = admit_request(load_partition(c.enforce_limits), c.request, job);
   EXPECT_EQ(s.code, c.code);
   EXPECT_EQ(s.message, c.message);
   if (c.code == Ok) {
@@ -212,13 +217,8 @@ class AdmitTime : public testing::TestWithParam<TimeCase> {};
 
 TEST_P(AdmitTime, Decides) {
   const TimeCase& c = GetParam();
-  const test::Harness h = test::load("partition", SLUICE_PLUGIN_PATH, c.options);
-  PartitionPolicy* plugin = h.as<PartitionPolicy>();
-  ASSERT_TRUE(plugin) << testing::PrintToString(h.errors);
-  const std::vector<Node> nodes;
-  const std::vector<Partition> parts = partitions();
-  JobView job = job_for(c.request);
-  const Status s = testkit::admit(*plugin, job, {nodes, parts});
+  JobView job;
+  const Status s = admit_request(test::load("partition", SLUICE_PLUGIN_PATH, c.options), c.request, job);
   EXPECT_EQ(s.code, c.code);
   EXPECT_EQ(s.message, c.message);
   if (c.code == Ok) {

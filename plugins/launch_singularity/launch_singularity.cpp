@@ -112,9 +112,12 @@ class LaunchSingularity final : public LaunchPolicy {
         has_nv = has_nv || step.argv[i] == "--nv" || step.argv[i] == "--nvccli";
       if (!has_nv && nv_ == Nv::Add) added.insert(added.begin(), "--nv");
       warn = !has_nv && nv_ == Nv::Warn;
-      for (const char* key : {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER"})
-        if (const std::string* kv = env_value(step.env, key))
-          for (const char* prefix : {"SINGULARITYENV_", "APPTAINERENV_"}) step.env.push_back(prefix + *kv);
+      for (const char* key : {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER"}) {
+        const std::string* found = env_value(step.env, key);
+        if (!found) continue;
+        const std::string kv = *found;  // a copy: the pushes below may move step.env
+        for (const char* prefix : {"SINGULARITYENV_", "APPTAINERENV_"}) step.env.push_back(prefix + kv);
+      }
     }
     step.argv.insert(step.argv.begin() + static_cast<std::ptrdiff_t>(sub) + 1, added.begin(), added.end());
     if (warn) {

@@ -85,8 +85,8 @@ expect_match "JobState=PREEMPTED Reason=Preempted_by_job_$hi2" "$(scontrol show 
 wait_for 10 state_is "$hi2" COMPLETED || fail "second prioritized job did not run"
 
 # 2b. scancel of a victim in its grace time: it ends CANCELLED and does not come back.
-gr=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 --wrap 'trap "" TERM; sleep 300')
-wait_for 10 state_is "$gr" RUNNING || fail "job $gr did not start"
+gr=$(sbatch --parsable -p batch --requeue --gres=gpu:a10:1 -c 8 --wrap 'trap "" TERM; echo ready; sleep 300')
+wait_for 10 grep -q ready "slurm-$gr.out" || fail "job $gr did not start"  # its trap is set
 hi3=$(sbatch --parsable --gres=gpu:a10:1 --wrap 'sleep 1')
 wait_for 5 state_is "$gr" COMPLETING || fail "victim $gr not stopping: $(job_state "$gr")"
 check 0 "" "scancel of a victim during its grace time" scancel "$gr"

@@ -1,6 +1,6 @@
-// scontrol [options] [command ...]: show jobs, nodes and partitions, update nodes, hold and release
-// jobs, reconfigure and ping the controller, with Slurm 22.05's wording. Without a command it reads
-// commands from standard input.
+// scontrol [options] [command ...]: show jobs, nodes and partitions, reconfigure, whatif and ping the
+// controller, with Slurm 22.05's wording; the commands that change nodes and jobs (update, hold,
+// release, requeue) are in scontrol_update.cpp. Without a command it reads commands from standard input.
 #include "cli/scontrol.hpp"
 
 #include <getopt.h>
@@ -18,6 +18,7 @@
 #include "cli/describe.hpp"
 #include "cli/format.hpp"
 #include "cli/rpc.hpp"
+#include "cli/scontrol_cmd.hpp"
 #include "cli/show_config.hpp"
 #include "cli/submit.hpp"
 #include "core/slurm/hostlist.hpp"
@@ -67,11 +68,6 @@ constexpr const char* kUsage =
     "  <SPECIFICATIONS> are: NodeName=<name> State=<DRAIN|DOWN|IDLE|RESUME|UNDRAIN> Reason=<text>\n"
     "                    or: JobId=<job_list> TimeLimit=[+|-]<time>\n";
 
-// Slurm's keyword matching: `tag` is a case-insensitive prefix of `word` at least `min` long.
-bool keyword(const std::string& tag, std::string_view word, std::size_t min) {
-  return tag.size() >= min && tag.size() <= word.size() && to_lower(tag) == word.substr(0, tag.size());
-}
-
 // "tcp://host:port" -> "host"; the local host name for ipc endpoints.
 std::string controller_host(const Config& cfg) {
   std::string ep = cfg.controller.address.empty() ? cfg.controller.listen : cfg.controller.address;
@@ -84,41 +80,7 @@ std::string controller_host(const Config& cfg) {
   return std::string(host).substr(0, std::string(host).find('.'));
 }
 
-class Scontrol {
- public:
-  Scontrol(Rpc& rpc, bool details, bool one_liner)
-      : cfg_(rpc.config()), rpc_(rpc), details_(details), one_liner_(one_liner) {}
-
-  // Runs one command; false when it asks to leave (exit, quit).
-  bool run(const std::vector<std::string>& argv);
-  int exit_code() const { return exit_code_; }
-
- private:
-  void fail(const std::string& msg) {
-    std::fprintf(stderr, "%s\n", msg.c_str());
-    exit_code_ = 1;
-  }
-  void show(const std::vector<std::string>& argv);
-  void show_jobs(const std::string& id);
-  void show_nodes(const std::string& names);
-  void show_partitions(const std::string& name);
-  void show_config();
-  void update(const std::vector<std::string>& argv);
-  void update_job(const std::vector<std::string>& argv);
-  std::optional<Time> current_time_limit(std::uint64_t id);
-  void hold(const std::string& op, const std::string& arg);
-  void requeue(bool hold, const std::string& arg);
-  void reconfigure();
-  void whatif(const std::vector<std::string>& argv);
-  void print_whatif_jobs(const Json& jobs, const std::vector<std::string>& requests);
-  void ping();
-  void print_ping(bool up);
-
-  const Config& cfg_;
-  Rpc& rpc_;
-  bool details_, one_liner_;
-  int exit_code_ = 0;
-};
+}  // namespace
 
 bool Scontrol::run(const std::vector<std::string>& argv) {
   const std::string& tag = argv[0];
@@ -294,187 +256,6 @@ void Scontrol::show_config() {
   print_ping(reply.has_value());
 }
 
-void Scontrol::update(const std::vector<std::string>& argv) {
-  std::string names, state, reason;
-  bool node_entity = false, job_entity = false;
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    const std::size_t eq = argv[i].find('=');
-    if (eq != std::string::npos && keyword(argv[i].substr(0, eq), "nodename", 3)) node_entity = true;
-    if (eq != std::string::npos && keyword(argv[i].substr(0, eq), "jobid", 3)) job_entity = true;
-  }
-  if (job_entity) return update_job(argv);  // Slurm checks for a job first
-  if (!node_entity) {
-    return fail(
-        "No valid entity in update command\nInput line must include \"NodeName\", \"PartitionName\", "
-        "\"Reservation/ReservationName\", \"JobId\", or \"FrontendName\"");
-  }
-  int changes = 0;
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    const std::string& arg = argv[i];
-    const std::size_t eq = arg.find('=');
-    if (eq == std::string::npos) return fail("scontrol: error: Invalid input: " + arg + "  Request aborted");
-    const std::string tag = arg.substr(0, eq);
-    std::string val = arg.substr(eq + 1);
-    if (keyword(tag, "nodename", 1)) {
-      names = val;
-    } else if (keyword(tag, "reason", 1)) {
-      if (!val.empty() && val.front() == '"') val.erase(0, 1);
-      if (!val.empty() && val.back() == '"') val.pop_back();
-      reason = val, ++changes;
-    } else if (keyword(tag, "state", 1)) {
-      const auto state_is = [&](std::string_view word) {
-        return val.size() <= word.size() && to_lower(val) == word.substr(0, std::max<std::size_t>(val.size(), 3));
-      };
-      static constexpr std::string_view kStates[] = {"noresp", "cancel_reboot", "drain",     "fail",    "future",
-                                                     "resume", "power_down",    "power_up",  "undrain", "unknown",
-                                                     "down",   "idle",          "allocated", "error",   "mixed"};
-      const auto it = std::ranges::find_if(kStates, state_is);
-      if (it == std::end(kStates)) {
-        return fail("Invalid input: " + arg +
-                    "\nRequest aborted\nValid states are: NoResp DRAIN FAIL FUTURE RESUME POWER_DOWN POWER_UP "
-                    "UNDRAIN\nNot all states are valid given a node's prior state");
-      }
-      state = *it, ++changes;
-    } else {
-      return fail("Update of this parameter is not supported: " + arg + "\nRequest aborted");
-    }
-  }
-  for (char& c : state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if ((state == "DOWN" || state == "DRAIN" || state == "FAIL") && reason.empty())
-    return fail("You must specify a reason when DOWNING or DRAINING a node. Request denied");
-  if (changes == 0) return fail("No changes specified");
-  const UpdateNode body{.names = names, .state = state, .reason = reason};
-  if (!rpc_.call_or_perror(UpdateNode::kType, to_body(body), "slurm_update error")) exit_code_ = 1;
-}
-
-// The time limit of job `id` as the controller has it; nullopt after printing Slurm's
-// "slurm_load_job error: ..." line.
-std::optional<Time> Scontrol::current_time_limit(std::uint64_t id) {
-  const auto reply = rpc_.call_or_perror("jobs", {{"ids", {id}}}, "slurm_load_job error");
-  if (!reply) return std::nullopt;
-  const auto jobs = reply->at("jobs").get<std::vector<Job>>();
-  if (jobs.empty()) {
-    fail("slurm_load_job error: Invalid job id specified");
-    return std::nullopt;
-  }
-  return jobs.front().spec.time_limit;
-}
-
-// update JobId=ID[,ID...] TimeLimit=[+|-]TIME, as Slurm's scontrol: TIME in Slurm's time syntax
-// (-t's), "+" and "-" add to or take from each job's limit. One request per job; a refusal prints
-// "<why> for job <id>" and, at the end, "slurm_update error: <why>".
-void Scontrol::update_job(const std::vector<std::string>& argv) {
-  std::string ids_text;
-  std::optional<Time> limit;
-  int sign = 0;  // TimeLimit=+T: 1, -T: -1
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    const std::string& arg = argv[i];
-    const std::size_t eq = arg.find('=');
-    if (eq == std::string::npos) return fail("Invalid input: " + arg + "\nRequest aborted");
-    const std::string tag = arg.substr(0, eq);
-    std::string val = arg.substr(eq + 1);
-    if (keyword(tag, "jobid", 3)) {
-      ids_text = val;
-    } else if (keyword(tag, "timelimit", 5)) {
-      sign = starts_with(val, "+") ? 1 : starts_with(val, "-") ? -1 : 0;
-      if (sign) val.erase(0, 1);
-      limit = parse_time_limit(val);
-      if (!limit || (sign && *limit == kUnlimited)) return fail("scontrol: error: Invalid TimeLimit value");
-      if (sign && ids_text.empty()) return fail("scontrol: error: JobId must precede TimeLimit increment or decrement");
-    } else {
-      return fail("Update of this parameter is not supported: " + arg + "\nRequest aborted");
-    }
-  }
-  if (!limit) return fail("No changes specified");
-  std::vector<std::pair<std::uint64_t, Time>> updates;  // (job, its new limit)
-  for (const auto& tok : split(ids_text, ',', true)) {
-    const auto id = parse_uint(tok);
-    if (!id || *id == 0) {
-      fail("Invalid job id specified for job " + ids_text);
-      return fail("slurm_update error: Invalid job id specified");
-    }
-    Time t = *limit;
-    if (sign) {
-      const auto current = current_time_limit(*id);
-      if (!current) return;
-      if (*current == kUnlimited || *current < 0)
-        return fail("scontrol: error: Cannot increment/decrement TimeLimit when set to UNLIMITED.");
-      if (sign < 0 && t > *current) {
-        // Slurm counts in minutes; Sluice limits may hold seconds.
-        const auto shown = [&](Time v) {
-          return *limit % 60 || *current % 60 ? format_time_limit(v) : std::to_string(v / 60);
-        };
-        return fail("scontrol: error: TimeLimit decrement larger than current time limit (" + shown(t) + " > " +
-                    shown(*current) + ")");
-      }
-      t = *current + sign * t;
-    }
-    updates.emplace_back(*id, t);
-  }
-  std::string last_error;
-  for (const auto& [id, t] : updates) {
-    try {
-      rpc_.call(UpdateJob{.id = id, .time_limit = t});
-    } catch (const RpcError& e) {
-      last_error = e.what();
-      fail(last_error + " for job " + std::to_string(id));
-    }
-  }
-  if (!last_error.empty()) fail("slurm_update error: " + last_error);
-}
-
-void Scontrol::hold(const std::string& op, const std::string& arg) {
-  std::string list = arg;
-  for (std::string_view prefix : {"jobid=", "job="})
-    if (starts_with(to_lower(list), prefix)) list = list.substr(prefix.size());
-  std::vector<std::uint64_t> ids;
-  for (const auto& tok : split(list, ',')) {
-    const auto id = parse_uint(tok);
-    if (!id) {
-      fail("Invalid job id specified for job " + tok);
-      return fail("slurm_suspend error: Invalid job id specified");
-    }
-    ids.push_back(*id);
-  }
-  const std::string type = keyword(op, "release", 3) ? "release" : "hold";
-  std::string last_error;
-  try {
-    const Json reply = rpc_.call(type, to_body(JobIds{ids}));
-    for (const auto& r : reply.at("results")) {
-      if (!r.contains("error")) continue;
-      last_error = r.at("error").get<std::string>();
-      fail(last_error + " for job " + std::to_string(r.at("id").get<std::uint64_t>()));
-    }
-  } catch (const RpcError& e) {
-    last_error = e.what();
-    fail(last_error + " for job " + list);
-  }
-  if (!last_error.empty()) fail("slurm_suspend error: " + last_error);
-}
-
-// scontrol requeue/requeuehold <job_list>: Slurm prints nothing on success and one line per job
-// it refused ("Invalid job id specified for job 99999"), exit code 1.
-void Scontrol::requeue(bool hold, const std::string& arg) {
-  std::string list = arg;
-  for (std::string_view prefix : {"jobid=", "job="})
-    if (starts_with(to_lower(list), prefix)) list = list.substr(prefix.size());
-  if (starts_with(to_lower(list), "state=")) return fail("Invalid job id specified for job " + list);
-  std::vector<std::uint64_t> ids;
-  for (const auto& tok : split(list, ',')) {
-    const auto id = parse_uint(tok);
-    if (!id) return fail("Invalid job id specified for job " + tok);
-    ids.push_back(*id);
-  }
-  try {
-    const Json reply = rpc_.call(Requeue::kType, to_body(Requeue{ids, hold}));
-    for (const auto& r : reply.at("results"))
-      if (r.contains("error"))
-        fail(r.at("error").get<std::string>() + " for job " + std::to_string(r.at("id").get<std::uint64_t>()));
-  } catch (const RpcError& e) {
-    fail(std::string(e.what()) + " for job " + list);
-  }
-}
-
 // Slurm prints nothing on success; Sluice says what the controller loaded, one line per point.
 void Scontrol::reconfigure() {
   try {
@@ -492,6 +273,8 @@ void Scontrol::reconfigure() {
     fail(e.unreachable ? std::string("slurm_reconfigure error: ") + e.what() : e.what());
   }
 }
+
+namespace {
 
 // Runs a candidate config's plugins against a snapshot of the live queue; changes nothing.
 // A hypothetical job for whatif: `options` as sbatch reads them (the CLI's own parser), without a
@@ -511,6 +294,8 @@ bool whatif_job(const std::string& options, JobSpec& out) {
   out = std::move(o.spec);
   return true;
 }
+
+}  // namespace
 
 // whatif -f CANDIDATE.toml [--job '<sbatch options>']... (or whatif CANDIDATE.toml ...)
 void Scontrol::whatif(const std::vector<std::string>& argv) {
@@ -588,8 +373,6 @@ void Scontrol::print_ping(bool up) {
   if (!up) exit_code_ = 1;
   std::printf("Slurmctld(primary) at %s is %s\n", controller_host(cfg_).c_str(), up ? "UP" : "DOWN");
 }
-
-}  // namespace
 
 int scontrol(int argc, char** argv) {
   static const option kOptions[] = {{"all", no_argument, nullptr, 'a'},

@@ -2,12 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -99,14 +101,27 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
   return ok;
 }
 
-// Removes the empty job directories (and then the directory itself) of earlier agents of this
-// node: sluiced.<node>.* next to `dir`.
+// True when the agent directory `name` (sluiced.<node>.<pid>.<instance>, after `prefix`) belongs to
+// an agent that has ended: its pid is gone. A name without a pid (an older layout) counts as ended.
+// Another live agent of a node with the same name (a second cluster on the same machine, as the
+// integration tests run them) keeps its directory.
+bool agent_gone(const std::string& name, const std::string& prefix) {
+  const std::string rest = name.substr(prefix.size());
+  const auto dot = rest.find('.');
+  if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) return true;
+  const long pid = std::strtol(rest.substr(0, dot).c_str(), nullptr, 10);
+  if (pid <= 0 || pid == static_cast<long>(getpid())) return pid <= 0;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// Removes the empty job directories (and then the directory itself) of ended agents of this
+// node: sluiced.<node>.<pid>.* next to `dir` whose pid no longer runs.
 void sweep_stale(const std::string& parent, const std::string& prefix) {
   DIR* d = ::opendir(parent.c_str());
   if (!d) return;
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    if (name.rfind(prefix, 0) != 0) continue;
+    if (name.rfind(prefix, 0) != 0 || !agent_gone(name, prefix)) continue;
     const std::string agent_dir = parent + "/" + name;
     if (DIR* jobs = ::opendir(agent_dir.c_str())) {
       while (dirent* j = ::readdir(jobs))
@@ -149,11 +164,12 @@ DeviceControl DeviceControl::probe(const std::string& node, const std::string& i
     return dc;
   }
   const std::string prefix = "sluiced." + node + ".";
+  const std::string own = prefix + std::to_string(getpid()) + "." + instance;
   std::string v2_error;
   if (const std::string mount = try_v2 ? cgroup_mount(true, "") : ""; !mount.empty()) {
     const std::string parent = join_path(mount, own_cgroup(true, ""));
     sweep_stale(parent, prefix);
-    const std::string dir = parent + "/" + prefix + instance;
+    const std::string dir = parent + "/" + own;
     const int fd = ::mkdir(dir.c_str(), 0755) == 0 ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (fd < 0) v2_error = "cgroup v2: " + dir + ": " + std::strerror(errno);
     if (fd >= 0 && attach_device_program(fd, {}, v2_error)) {
@@ -167,7 +183,7 @@ DeviceControl DeviceControl::probe(const std::string& node, const std::string& i
   if (const std::string mount = cgroup_mount(false, "devices"); !mount.empty()) {
     const std::string parent = join_path(mount, own_cgroup(false, "devices"));
     sweep_stale(parent, prefix);
-    const std::string dir = parent + "/" + prefix + instance;
+    const std::string dir = parent + "/" + own;
     if (::mkdir(dir.c_str(), 0755) == 0) {
       dc.mode_ = Mode::CgroupV1;
       dc.dir_ = dir;

@@ -9,7 +9,7 @@
 // Neither (no cgroup file system, not root, BPF refused): isolation is off, the agent logs why once,
 // and jobs rely on CUDA_VISIBLE_DEVICES alone.
 //
-// A step's cgroup is <the agent's own cgroup>/sluiced.<node>.<agent instance>/job_<id>.
+// A step's cgroup is <the agent's own cgroup>/sluiced.<node>.<agent pid>.<agent instance>/job_<id>.
 #pragma once
 
 #include <linux/bpf.h>
@@ -25,12 +25,15 @@ class DeviceControl {
   enum class Mode { Off, CgroupV2, CgroupV1 };
 
   // Probes the machine (root, a cgroup file system, BPF) and prepares the agent's directory
-  // `sluiced.<scope>`, removing empty ones an earlier agent of the same node left behind.
+  // `sluiced.<node>.<pid>.<instance>`, removing the empty ones that ended agents of the same node
+  // left behind (an agent whose pid still runs keeps its directory).
   // Never throws; the result says what works (mode(), describe()). `try_v2` false skips cgroup v2
   // (tests use it to exercise v1 where both are mounted).
   static DeviceControl probe(const std::string& node, const std::string& instance, bool try_v2 = true);
 
   Mode mode() const { return mode_; }
+  // The agent's cgroup directory (absolute path; empty when isolation is off).
+  const std::string& dir() const { return dir_; }
   // One line for the log: "GPU device isolation: cgroup v2 (BPF) under /sys/fs/cgroup/..." or
   // "GPU device isolation is off: <why>".
   std::string describe() const;
@@ -52,7 +55,7 @@ class DeviceControl {
  private:
   std::vector<std::string> leftover_;
   Mode mode_ = Mode::Off;
-  std::string dir_;  // sluiced.<node>.<instance> under the agent's own cgroup
+  std::string dir_;  // sluiced.<node>.<pid>.<instance> under the agent's own cgroup
   std::string why_off_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -70,6 +71,41 @@ TEST_P(DeviceControlModes, DeniesExactlyTheGpusNotGiven) {
   dc.close();
   for (int minor : {0, 1, 2}) ::unlink((dir + "/nvidia" + std::to_string(minor)).c_str());
   ::rmdir(dir.c_str());
+}
+
+// Two clusters on one machine may each run an agent for a node called n1: a starting agent removes
+// the directories of ended agents of its node, never one whose agent still runs.
+TEST(DeviceControlSweep, RemovesOnlyTheDirectoriesOfEndedAgents) {
+  DeviceControl first = DeviceControl::probe("sweepnode", "first");
+  if (first.mode() == DeviceControl::Mode::Off) GTEST_SKIP() << first.describe();
+  const std::string parent = first.dir().substr(0, first.dir().rfind('/'));
+  const pid_t live = fork();
+  if (live == 0) {
+    pause();
+    _exit(0);
+  }
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  const std::string live_dir = parent + "/sluiced.sweepnode." + std::to_string(live) + ".x";
+  const std::string dead_dir = parent + "/sluiced.sweepnode." + std::to_string(dead) + ".y";
+  for (const auto& d : {live_dir, dead_dir}) {
+    ASSERT_EQ(::mkdir(d.c_str(), 0755), 0) << d << ": " << std::strerror(errno);
+    ASSERT_EQ(::mkdir((d + "/job_1").c_str(), 0755), 0) << std::strerror(errno);
+  }
+  DeviceControl second = DeviceControl::probe("sweepnode", "second");
+  struct stat st {};
+  EXPECT_EQ(::stat((live_dir + "/job_1").c_str(), &st), 0) << "a live agent's job cgroup was removed";
+  EXPECT_NE(::stat(dead_dir.c_str(), &st), 0) << "an ended agent's directory stayed";
+  EXPECT_EQ(::stat(first.dir().c_str(), &st), 0) << "this process's own directory was removed";
+  kill(live, SIGKILL);
+  waitpid(live, nullptr, 0);
+  ::rmdir((live_dir + "/job_1").c_str());
+  ::rmdir(live_dir.c_str());
+  ::rmdir((dead_dir + "/job_1").c_str());
+  ::rmdir(dead_dir.c_str());
+  second.close();
+  first.close();
 }
 
 INSTANTIATE_TEST_SUITE_P(Cgroup, DeviceControlModes, ::testing::Values(true, false),

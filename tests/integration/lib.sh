@@ -55,6 +55,12 @@ cluster_down() {
     fi
     if [ "$T_FAILS" -ne 0 ] || [ "$rc" -ne 0 ]; then
       echo "--- controller log (tail) ---"; tail -n 40 "$CLUSTER_DIR/log/sluicectld.log" 2>/dev/null
+      local agent_log
+      for agent_log in "$CLUSTER_DIR"/log/sluiced*.log; do
+        [ -f "$agent_log" ] || continue
+        echo "--- $(basename "$agent_log"): warnings and errors (tail) ---"
+        grep -E "\] (warning|error|critical):" "$agent_log" | tail -n 15
+      done
     fi
     rm -rf "$CLUSTER_DIR"
   fi

@@ -29,7 +29,7 @@ void read_plugins(std::optional<Section> s, Config& cfg) {
       if (const toml::node* n = ps->read("isolate", pc.isolate); n && pc.isolate && !ep.isolatable)
         ps->error(*n, "isolate",
                   std::string("not supported for the ") + point + " point" +
-                      (ep.side == PluginSide::Node ? " (it runs inside sluiced)" : ""));
+                      (ep.side != PluginSide::Controller ? " (it runs inside sluiced)" : ""));
       ps->read("deadline_ms", pc.deadline_ms, 1);
       if (const toml::node* n = ps->get("options", toml::node_type::table)) {
         pc.options = std::shared_ptr<const toml::table>(cfg.doc, n->as_table());

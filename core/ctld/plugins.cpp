@@ -12,7 +12,7 @@ namespace sluice {
 std::unique_ptr<PluginSet> PluginSet::load(const Config& cfg, std::vector<std::string>& errors) {
   auto set = std::make_unique<PluginSet>();
   for (const ExtensionPoint& ep : kExtensionPoints) {
-    if (ep.side != PluginSide::Controller) continue;
+    if (!loaded_by_controller(ep.side)) continue;
     const std::string point(ep.name);
     auto it = cfg.plugins.find(point);
     if (it == cfg.plugins.end()) {
@@ -77,6 +77,13 @@ Status PluginSet::preempt(const Job& pending, const std::vector<const JobView*>&
   PreemptPolicy* p = preempt();
   if (it == slots_.end() || !p) return Status::unschedulable("Resources");
   return guarded(it->second, "preempt.victims", [&] { return p->victims(pending, running, c, out); });
+}
+Status PluginSet::check_submit(const Job& job) {
+  auto it = slots_.find(LaunchPolicy::kPoint);
+  LaunchPolicy* p = find<LaunchPolicy>(LaunchPolicy::kPoint);
+  if (it == slots_.end() || !p) return Status::ok();
+  const JobView submitted = job;  // a copy: nothing the plugin does reaches the job
+  return guarded(it->second, "launch.check_submit", [&] { return p->check_submit(submitted); });
 }
 Status PluginSet::on_end(const JobView& ended, const ClusterView& c, RequeueDecision& out) {
   auto it = slots_.find(RequeuePolicy::kPoint);

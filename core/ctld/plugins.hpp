@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <sluice/launch.hpp>
 #include <sluice/partition.hpp>
 #include <sluice/preempt.hpp>
 #include <sluice/requeue.hpp>
@@ -37,6 +38,9 @@ class PluginSet {
   Status preempt(const Job& pending, const std::vector<const JobView*>& running, const ClusterView& c,
                  PreemptDecision& out);
   Status on_end(const JobView& ended, const ClusterView& c, RequeueDecision& out);
+  // launch.check_submit on a copy of a job being submitted, guarded; Ok when no launch plugin is
+  // configured. Reject (or Error) refuses the submission with the status's message.
+  Status check_submit(const Job& job);
 
   // "partition=<path> select=<path>[ preempt=<path>]...": where each loaded point comes from.
   std::string describe() const;

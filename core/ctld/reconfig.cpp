@@ -18,12 +18,6 @@ void reconfigure(CtlState& s, std::vector<std::string>& errors) {
   auto cfg = load_config(s.cfg->file, errors);
   std::unique_ptr<PluginSet> plugins;
   if (cfg) plugins = PluginSet::load(*cfg, errors);
-  if (cfg && plugins) {
-    // The node-side launch plugin is validated here too, so that errors reach the admin.
-    if (auto it = cfg->plugins.find("launch"); it != cfg->plugins.end()) {
-      load_plugin(*cfg, it->second, errors);  // checks the interface, then the options
-    }
-  }
   // The new nodes must still hold what running jobs hold (checked on a copy; nothing changes yet).
   Nodes next = s.nodes;
   std::vector<std::pair<std::string, std::string>> drains;  // gpu_detect nodes that no longer match

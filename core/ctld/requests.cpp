@@ -22,7 +22,7 @@ Json loaded_plugins(const CtlState& s) {
     const ExtensionPoint* ep = extension_point(point);
     if (!ep) continue;
     Json p = {{"library", pc.library}, {"isolate", pc.isolate}};
-    if (ep->side == PluginSide::Controller) {
+    if (loaded_by_controller(ep->side)) {
       if (!sources.contains(point)) continue;
       p["name"] = s.plugins->plugin_name(point);
       p["path"] = sources.at(point);
@@ -60,7 +60,12 @@ void on_submit(CtlState& s, const Request& r, const Json& b) {
   if (!asked.batch && asked.argv.empty()) return s.out.error(r.peer, "No command given");
   Job j = job_from_request(s, r, asked);
   const ClusterView cv = s.view();
-  Status st = s.plugins->admit(j, cv);
+  Status st = s.plugins->check_submit(j);  // the launch plugin: a job that could only fail at launch
+  if (st.code == Code::Reject || st.code == Code::Error) {
+    if (st.code == Code::Error) spdlog::warn("submission by uid={} refused: {}", r.who.uid, st.message);
+    return s.out.error(r.peer, st.message);
+  }
+  st = s.plugins->admit(j, cv);
   if (st.code == Code::Reject || st.code == Code::Error) {
     if (st.code == Code::Error) spdlog::warn("submission by uid={} refused: {}", r.who.uid, st.message);
     return s.out.error(r.peer, st.message);

@@ -18,7 +18,11 @@ namespace sluice {
 enum class PluginSide : std::uint8_t {
   Controller,  // loaded by sluicectld (PluginSet)
   Node,        // loaded by every sluiced
+  Both,        // loaded by every sluiced, and by sluicectld for its submit-time checks
 };
+
+// Whether sluicectld loads the point (PluginSet).
+constexpr bool loaded_by_controller(PluginSide side) { return side != PluginSide::Node; }
 
 struct ExtensionPoint {
   std::string_view name;             // "select": the config table [plugins.select], Policy::kPoint
@@ -39,7 +43,7 @@ inline constexpr ExtensionPoint kExtensionPoints[] = {
     {SelectPolicy::kPoint, "select_gpu", true, PluginSide::Controller, true, implements_policy<SelectPolicy>},
     {PreemptPolicy::kPoint, "", false, PluginSide::Controller, false, implements_policy<PreemptPolicy>},
     {RequeuePolicy::kPoint, "", false, PluginSide::Controller, false, implements_policy<RequeuePolicy>},
-    {LaunchPolicy::kPoint, "", false, PluginSide::Node, false, implements_policy<LaunchPolicy>},
+    {LaunchPolicy::kPoint, "", false, PluginSide::Both, false, implements_policy<LaunchPolicy>},
 };
 
 // The entry named `name`, or nullptr.

@@ -61,7 +61,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobSpec, name, partition, time_l
                                                 cpus_per_gpu, mem_per_gpu_mb, constraint, nodelist, exclude, workdir,
                                                 stdout_pattern, stderr_pattern, stdin_path, open_append, script, argv,
                                                 env, depends, hold, requeue, signal, batch, io_endpoint, submit_host,
-                                                comment)
+                                                comment, pty, pty_rows, pty_cols, container, container_mode)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeAlloc, node, cpus, mem_mb, gpus)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobView, id, uid, gid, user, group, spec, state, reason, priority,
                                                 submit_time, eligible_time, start_time, end_time, alloc, exit_code,

@@ -117,9 +117,14 @@ struct JobSpec {
   RequeueFlag requeue = RequeueFlag::Unset;
   SignalSpec signal;        // --signal
   bool batch = true;        // sbatch; false: srun (interactive I/O)
-  std::string io_endpoint;  // srun: where the node agent streams output (zmq endpoint)
+  std::string io_endpoint;  // srun: its I/O channel (zmq endpoint): output to it; stdin, window size from it
   std::string submit_host;
   std::string comment;
+  bool pty = false;            // srun --pty: the step runs on a pseudo-terminal of the node
+  std::uint16_t pty_rows = 0;  // srun --pty: the submitting terminal's rows at submit; 0: unknown
+  std::uint16_t pty_cols = 0;  // srun --pty: its columns at submit; 0: unknown
+  std::string container;       // --container=IMAGE: the image the launch plugin runs the job in
+  std::string container_mode;  // --container-mode: "exec" (empty means exec), "run" or "shell"
 };
 
 struct NodeAlloc {

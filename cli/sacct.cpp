@@ -174,6 +174,8 @@ constexpr const char* kHelp =
     "     -j, --jobs:\n"
     "\t           Format is <job(.step)>. Display information about this\n"
     "\t           job or comma-separated list of jobs.\n"
+    "     --name:\n"
+    "\t           Display jobs that have any of these name(s).\n"
     "     -n, --noheader:\n"
     "\t           No header will be added to the beginning of output.\n"
     "     -o, --format:\n"
@@ -231,7 +233,7 @@ std::optional<Time> parse_start(const std::string& s) {
 }  // namespace
 
 int sacct(int argc, char** argv) {
-  enum { kUsageOpt = 0x100 };
+  enum { kUsageOpt = 0x100, kNameOpt };
   static const option kOptions[] = {{"allusers", no_argument, nullptr, 'a'},
                                     {"allocations", no_argument, nullptr, 'X'},
                                     {"allclusters", no_argument, nullptr, 'L'},
@@ -241,6 +243,7 @@ int sacct(int argc, char** argv) {
                                     {"help", no_argument, nullptr, 'h'},
                                     {"helpformat", no_argument, nullptr, 'e'},
                                     {"jobs", required_argument, nullptr, 'j'},
+                                    {"name", required_argument, nullptr, kNameOpt},
                                     {"noheader", no_argument, nullptr, 'n'},
                                     {"parsable", no_argument, nullptr, 'p'},
                                     {"parsable2", no_argument, nullptr, 'P'},
@@ -257,7 +260,7 @@ int sacct(int argc, char** argv) {
   bool brief = false, no_header = false, all_users = false, duplicates = false;
   Parsable parsable = Parsable::No;
   std::vector<std::uint64_t> ids;
-  std::vector<std::string> users, partitions;
+  std::vector<std::string> users, partitions, names;
   std::vector<StateFilter> states;
   std::optional<Time> since;
   optind = 0;
@@ -292,6 +295,7 @@ int sacct(int argc, char** argv) {
       case 'p': parsable = Parsable::Ending; break;
       case 'P': parsable = Parsable::NoEnding; break;
       case 'r': partitions = split(optarg, ','); break;
+      case kNameOpt: names = split(optarg, ','); break;
       case 's':
         for (const auto& s : split(optarg, ',')) {
           auto f = parse_job_state(s);
@@ -364,6 +368,7 @@ int sacct(int argc, char** argv) {
   std::string out;
   for (const auto& j : jobs) {
     if (!partitions.empty() && std::ranges::find(partitions, j.spec.partition) == partitions.end()) continue;
+    if (!names.empty() && std::ranges::find(names, j.spec.name) == names.end()) continue;
     if (!states.empty() &&
         std::ranges::none_of(states, [&](const StateFilter& f) { return f.state && j.state == *f.state; }))
       continue;

@@ -79,6 +79,7 @@ const option kOptions[] = {
     {"wrap", required_argument, nullptr, kWrap},
     {"pty", no_argument, nullptr, kPty},
     {"label", no_argument, nullptr, 'l'},
+    {"unbuffered", no_argument, nullptr, 'u'},
     {"quiet", no_argument, nullptr, 'Q'},
     {"verbose", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, kHelp},
@@ -121,22 +122,25 @@ void print_usage(const char* prog) {
       "      --cpus-per-gpu=n        number of CPUs required per allocated GPU\n"
       "  -d, --dependency=type:jobid[:time] defer job until condition on jobid is satisfied\n"
       "  -D, --chdir=path            change working directory\n"
-      "  -e, --error=err             file for batch script's standard error\n"
+      "  -e, --error=err             file for standard error (srun: default srun's stderr)\n"
       "      --export[=names]        specify environment variables to export\n"
       "  -G, --gpus=n                count of GPUs required for the job\n"
       "      --gpus-per-node=[type:]n  number of GPUs required per allocated node\n"
       "      --gpus-per-task=[type:]n  number of GPUs required per spawned task\n"
       "      --gres=list             required generic resources (gpu[:type]:count)\n"
       "  -H, --hold                  submit job in held state\n"
-      "  -i, --input=in              file for batch script's standard input\n"
+      "  -i, --input=in              file for standard input (srun: all, none, 0 or a file;\n"
+      "                              default srun's stdin)\n"
       "  -J, --job-name=jobname      name of job\n"
       "  -l, --label                 prepend task number to lines of stdout/err (srun)\n"
+      "      --pty                   run task zero in a pseudo-terminal (srun)\n"
+      "  -u, --unbuffered            do not line-buffer stdout/err (srun; never buffered here)\n"
       "      --mem=MB                minimum amount of real memory\n"
       "      --mem-per-cpu=MB        maximum amount of real memory per allocated cpu\n"
       "      --mem-per-gpu=MB        real memory required per allocated GPU\n"
       "  -N, --nodes=N               number of nodes on which to run\n"
       "  -n, --ntasks=ntasks         number of tasks to run\n"
-      "  -o, --output=out            file for batch script's standard output\n"
+      "  -o, --output=out            file for standard output (srun: default srun's stdout)\n"
       "  -p, --partition=partition   partition requested\n"
       "      --parsable              outputs only the jobid and cluster name (if present)\n"
       "      --requeue / --no-requeue  permit / forbid the job to be requeued\n"
@@ -182,7 +186,7 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
     return false;
   };
   std::set<int> mem_forms;  // given in this source (the command line, the environment, the script)
-  while ((c = getopt_long(argc, argv.data(), "+J:p:t:N:n:c:C:G:w:x:D:o:e:i:d:HlQvV", kOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv.data(), "+J:p:t:N:n:c:C:G:w:x:D:o:e:i:d:HluQvV", kOptions, nullptr)) != -1) {
     const std::string arg = optarg ? optarg : "";
     switch (c) {
       case 'J': o.spec.name = arg, o.name_set = true; break;
@@ -304,6 +308,7 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
       case kWrap: o.wrap = arg; break;
       case kPty: o.pty = true; break;
       case 'l': o.label = true; break;
+      case 'u': o.unbuffered = true; break;
       case 'Q': o.quiet = true; break;
       case 'v': o.verbose++; break;
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); std::exit(0);

@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config ccache
   libboost-dev libtomlplusplus-dev libspdlog-dev libfmt-dev cppzmq-dev libzmq3-dev
   libgtest-dev libgmock-dev libsqlite3-dev libmunge-dev munge nlohmann-json3-dev
-  procps iproute2 sqlite3)
+  procps iproute2 sqlite3 tmux)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -151,11 +151,8 @@ void Agent::run() {
   register_now();
   while (!stop_) {
     std::vector<zmq::pollitem_t> items = {{dealer_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, sigfd_, ZMQ_POLLIN, 0}};
-    std::vector<std::pair<std::uint64_t, int>> fds;  // (job, which: 0 out, 1 err)
-    for (auto& [id, t] : tasks_) {
-      if (t.out_fd >= 0) items.push_back({nullptr, t.out_fd, ZMQ_POLLIN, 0}), fds.emplace_back(id, 0);
-      if (t.err_fd >= 0) items.push_back({nullptr, t.err_fd, ZMQ_POLLIN, 0}), fds.emplace_back(id, 1);
-    }
+    for (auto& [id, t] : tasks_)
+      if (t.io) t.io->add_poll_items(items);
     zmq::poll(items.data(), items.size(), std::chrono::milliseconds(200));
     if (items[0].revents & ZMQ_POLLIN) {
       for (int i = 0; i < 1000; ++i) {
@@ -174,14 +171,18 @@ void Agent::run() {
         }
       }
     }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (!(items[i + 2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) continue;
-      auto it = tasks_.find(fds[i].first);
-      if (it == tasks_.end()) continue;
-      if (fds[i].second == 0)
-        pump(it->second, it->second.out_fd, "stdout");
-      else
-        pump(it->second, it->second.err_fd, "stderr");
+    const Time polled = now();
+    for (auto& [id, t] : tasks_) {
+      if (!t.io) continue;
+      t.io->on_poll(items, polled);
+      if (t.io->lost() && !t.io->lost_handled) {
+        // Slurm ends a step whose srun is gone (killed, its terminal closed): as a hang-up.
+        t.io->lost_handled = true;
+        if (t.exited) continue;
+        spdlog::warn("job={} ends: {}", id, t.io->why());
+        ::kill(-t.pid, SIGHUP);
+        terminate(t, polled);
+      }
     }
     if (items[1].revents & ZMQ_POLLIN) {
       signalfd_siginfo si{};
@@ -265,16 +266,13 @@ void Agent::launch(const Job& job, Time kill_wait) {
   t.job.stderr_path = step.stderr_path;
   t.stderr_file = step.stderr_path;
   t.pid = spawned.pid;
-  t.out_fd = spawned.out_fd;
-  t.err_fd = spawned.err_fd;
   if (job.spec.time_limit > 0) t.deadline = add_seconds(now(), job.spec.time_limit);
   if (!job.spec.batch && !job.spec.io_endpoint.empty()) {
-    t.io = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::push);
-    t.io->set(zmq::sockopt::linger, 2000);
-    t.io->set(zmq::sockopt::sndhwm, 10000);
-    t.io->connect(job.spec.io_endpoint);
-    t.io->send(zmq::buffer(std::string("started")), zmq::send_flags::sndmore);
-    t.io->send(zmq::buffer(name_), zmq::send_flags::dontwait);
+    t.io = std::make_unique<StepIo>(ctx_, job.id, job.spec.io_endpoint, name_, now());
+    t.io->attach(spawned.pid, spawned.out_fd, spawned.err_fd, spawned.in_fd, spawned.pty);
+  } else {
+    for (int fd : {spawned.out_fd, spawned.err_fd, spawned.in_fd})
+      if (fd >= 0) ::close(fd);
   }
   const std::uint64_t id = job.id;
   Task& tr = tasks_.emplace(id, std::move(t)).first->second;
@@ -317,8 +315,7 @@ std::unique_ptr<LoadedPlugin> Agent::load_launch(const Config& cfg, std::vector<
 
 void Agent::notice(Task& t, const std::string& text) {
   if (t.io) {
-    t.io->send(zmq::buffer(std::string("stderr")), zmq::send_flags::sndmore);
-    t.io->send(zmq::buffer(text), zmq::send_flags::dontwait);
+    t.io->notice(text);
   } else if (!t.stderr_file.empty()) {
     int fd = ::open(t.stderr_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd >= 0) {
@@ -374,21 +371,6 @@ void Agent::terminate(Task& t, Time at) {
   if (!t.kill_at) t.kill_at = at + kill_wait_;
 }
 
-void Agent::pump(Task& t, int& fd, const char* stream) {
-  char buf[65536];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  if (n > 0) {
-    if (t.io) {
-      t.io->send(zmq::buffer(std::string(stream)), zmq::send_flags::sndmore);
-      t.io->send(zmq::buffer(buf, static_cast<size_t>(n)), zmq::send_flags::none);
-    }
-    return;
-  }
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  ::close(fd);
-  fd = -1;
-}
-
 void Agent::reap() {
   for (;;) {
     int status = 0;
@@ -407,12 +389,8 @@ void Agent::reap() {
   std::vector<std::uint64_t> done;
   for (auto& [id, t] : tasks_) {
     if (!t.exited) continue;
-    // srun: drain the output pipes first (bounded: a leftover grandchild may hold them open).
-    if ((t.out_fd >= 0 || t.err_fd >= 0) && now() - t.exited_at < 2) {
-      if (t.out_fd >= 0) pump(t, t.out_fd, "stdout");
-      if (t.err_fd >= 0) pump(t, t.err_fd, "stderr");
-      if (t.out_fd >= 0 || t.err_fd >= 0) continue;
-    }
+    // srun: everything the step wrote reaches srun first (see StepIo::drained).
+    if (t.io && !t.io->drained(now())) continue;
     done.push_back(id);
   }
   for (auto id : done) finish(id, false);
@@ -420,16 +398,11 @@ void Agent::reap() {
 
 void Agent::finish(std::uint64_t id, bool launch_failed) {
   Task& t = tasks_.at(id);
-  for (int* fd : {&t.out_fd, &t.err_fd})
-    if (*fd >= 0) ::close(*fd), *fd = -1;
   int code = 0, sig = 0;
   if (WIFEXITED(t.status)) code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) sig = WTERMSIG(t.status);
   const JobEnded end{id, code, sig, t.timed_out, launch_failed, t.job.restarts};
-  if (t.io) {
-    t.io->send(zmq::buffer(std::string("exit")), zmq::send_flags::sndmore);
-    t.io->send(zmq::buffer(to_body(end).dump()), zmq::send_flags::dontwait);
-  }
+  if (t.io) t.io->send_exit(end);
   if (t.job.spec.batch) ::unlink((spool_ + "/job" + std::to_string(id) + ".sh").c_str());
   devices_.release(id, t.cgroup_procs);
   unacked_[id] = end;

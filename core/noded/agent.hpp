@@ -13,6 +13,7 @@
 #include "core/config/config.hpp"
 #include "core/noded/devices.hpp"
 #include "core/noded/nvml.hpp"
+#include "core/noded/step_io.hpp"
 #include "core/plugin/loader.hpp"
 #include "core/proto/auth.hpp"
 #include "core/proto/messages.hpp"
@@ -38,11 +39,10 @@ class Agent {
     bool exited = false;
     int status = 0;
     Time exited_at = 0;
-    int out_fd = -1, err_fd = -1;       // srun: pipes from the job
-    std::unique_ptr<zmq::socket_t> io;  // srun: PUSH to the waiting srun
-    std::string stderr_file;            // batch: where notices go
-    int cgroup_procs = -1;              // the step's cgroup (device isolation); -1: none
-    std::vector<GpuUsage> usage;        // NVML samples of its GPUs on this node (agent_gpus.cpp)
+    std::unique_ptr<StepIo> io;   // srun: the channel to the waiting srun and the step's streams
+    std::string stderr_file;      // batch: where notices go
+    int cgroup_procs = -1;        // the step's cgroup (device isolation); -1: none
+    std::vector<GpuUsage> usage;  // NVML samples of its GPUs on this node (agent_gpus.cpp)
 
     // Time limits (timers()): when it was launched (agent's clock), which a new limit counts from
     // (0: not noted yet), and whether its --signal warning went out.
@@ -56,7 +56,6 @@ class Agent {
   void kill(const Kill& k);
   void terminate(Task& t, Time now);  // SIGCONT + SIGTERM to the job's processes, SIGKILL after kill_wait
   void reap();
-  void pump(Task& t, int& fd, const char* stream);
   void finish(std::uint64_t id, bool launch_failed);
   void timers();
   // Time limits (agent.cpp, beside timers()): the job's --signal `seconds` before its deadline,

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,15 +43,18 @@ namespace {
 // makes system calls only (no allocation, no locks).
 struct ChildPlan {
   std::vector<std::string> candidates;  // paths to try with execve
-  std::string program, stdout_path, stderr_path, open_out, open_err, stdin_path, workdir;
+  std::string program, stdout_path, stderr_path, open_out, open_err, stdin_path, open_in, workdir;
   int out_flags = 0;
-  bool batch = true, switch_user = false;
+  bool switch_user = false;
+  // Streams already open (pipe ends, the pty's slave side); -1: open the path above instead.
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+  bool pty = false;  // stdin_fd is a terminal: it becomes the controlling terminal
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
   char** argv = nullptr;
   char** envp = nullptr;
-  int out_pipe = -1, err_pipe = -1, status_pipe = -1;
+  int status_pipe = -1;
   int cgroup_procs = -1;  // joined by writing "0" (this process) before anything else
 };
 
@@ -75,20 +79,19 @@ struct ChildPlan {
     if (syscall(SYS_setgid, p.gid) != 0) fail("setgid");
     if (syscall(SYS_setuid, p.uid) != 0) fail("setuid");
   }
-  int in = ::open(p.stdin_path.c_str(), O_RDONLY);
-  if (in < 0) fail("open stdin");
+  // Files are opened as the job's user (after the switch above), so its permissions apply.
+  int in = p.stdin_fd;
+  if (in < 0 && (in = ::open(p.stdin_path.c_str(), O_RDONLY)) < 0) fail(p.open_in.c_str());
+  if (p.pty && ::ioctl(in, TIOCSCTTY, 0) != 0) fail("making the pseudo-terminal the controlling terminal");
+  int out = p.stdout_fd;
+  if (out < 0 && (out = ::open(p.stdout_path.c_str(), p.out_flags, 0644)) < 0) fail(p.open_out.c_str());
+  int err = p.stderr_fd;
+  if (err < 0)
+    err = p.stdout_fd < 0 && p.stderr_path == p.stdout_path ? out : ::open(p.stderr_path.c_str(), p.out_flags, 0644);
+  if (err < 0) fail(p.open_err.c_str());
   dup2(in, 0);
-  if (p.batch) {
-    int out = ::open(p.stdout_path.c_str(), p.out_flags, 0644);
-    if (out < 0) fail(p.open_out.c_str());
-    int err = p.stderr_path == p.stdout_path ? out : ::open(p.stderr_path.c_str(), p.out_flags, 0644);
-    if (err < 0) fail(p.open_err.c_str());
-    dup2(out, 1);
-    dup2(err, 2);
-  } else {
-    dup2(p.out_pipe, 1);
-    dup2(p.err_pipe, 2);
-  }
+  dup2(out, 1);
+  dup2(err, 2);
   if (::chdir(p.workdir.c_str()) != 0) {
     char buf[1024];
     int n = std::snprintf(buf, sizeof buf, "sluiced: error: couldn't chdir to `%s': %s: going to /tmp instead\n",
@@ -157,6 +160,31 @@ GpuBinding bind_devices(const Job& j, const StepContext& ctx, PreparedStep& s) {
   return s.cgroup_procs >= 0 ? b : gpu_binding(a, ctx.node_config, false);
 }
 
+// A pseudo-terminal for an srun --pty step: the master side for the agent, the slave side for the
+// step (owned by the job's user, mode 0620 as login terminals), sized like srun's terminal.
+bool open_pty(const PreparedStep& s, uid_t uid, int& master, int& slave, std::string& error) {
+  master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  char name[128] = {};
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0 || ::ptsname_r(master, name, sizeof name) != 0 ||
+      (slave = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+    error = std::string("opening a pseudo-terminal: ") + std::strerror(errno);
+    if (master >= 0) ::close(master), master = -1;
+    return false;
+  }
+  if (s.switch_user && (::fchown(slave, uid, static_cast<gid_t>(-1)) != 0 || ::fchmod(slave, 0620) != 0)) {
+    error = std::string("giving the pseudo-terminal to the job's user: ") + std::strerror(errno);
+    ::close(master), ::close(slave), master = slave = -1;
+    return false;
+  }
+  if (s.pty_rows > 0 && s.pty_cols > 0) {
+    winsize ws{};
+    ws.ws_row = s.pty_rows;
+    ws.ws_col = s.pty_cols;
+    ::ioctl(master, TIOCSWINSZ, &ws);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes) {
@@ -222,11 +250,22 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
   for (const auto& a : j.alloc) names.push_back(a.node);
   const std::string nodelist = compress_hostlist(names);
   s.workdir = j.spec.workdir.empty() ? "/" : j.spec.workdir;
-  s.stdin_path = j.spec.stdin_path.empty() ? "/dev/null" : j.spec.stdin_path;
+  const PatternVars pv{j.id, j.spec.name, j.user, ctx.node, s.workdir};
+  // Patterns are expanded here, relative paths taken from the working directory.
+  auto file = [&](const std::string& pattern) { return pattern.empty() ? "" : expand_output_pattern(pattern, pv); };
   if (j.spec.batch) {
-    const PatternVars pv{j.id, j.spec.name, j.user, ctx.node, s.workdir};
-    s.stdout_path = expand_output_pattern(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern, pv);
-    s.stderr_path = j.spec.stderr_pattern.empty() ? s.stdout_path : expand_output_pattern(j.spec.stderr_pattern, pv);
+    s.stdin_path = j.spec.stdin_path.empty() ? "/dev/null" : file(j.spec.stdin_path);
+    s.stdout_path = file(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern);
+    s.stderr_path = j.spec.stderr_pattern.empty() ? s.stdout_path : file(j.spec.stderr_pattern);
+  } else if (j.spec.pty) {
+    s.pty = true;
+    s.pty_rows = j.spec.pty_rows;
+    s.pty_cols = j.spec.pty_cols;
+  } else {
+    // srun -o/-e/-i (Slurm: stderr goes where -o sends stdout unless -e says otherwise).
+    s.stdin_path = file(j.spec.stdin_path);
+    s.stdout_path = file(j.spec.stdout_pattern);
+    s.stderr_path = j.spec.stderr_pattern.empty() ? s.stdout_path : file(j.spec.stderr_pattern);
   }
   resolve_user(j, s);
   if (j.spec.batch) {
@@ -244,9 +283,23 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
 
 SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
   SpawnedStep out;
-  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
-  if (!j.spec.batch && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0))
-    spdlog::error("job={} pipe: {}", j.id, std::strerror(errno));
+  // Each pair: [0] the reading end, [1] the writing end.
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
+  int pty[2] = {-1, -1};  // the master side, the slave side (an array: it must live in memory over vfork)
+  if (s.pty) {
+    if (!open_pty(s, j.uid, pty[0], pty[1], out.error)) return out;
+  } else if (!j.spec.batch) {
+    bool ok = true;
+    if (s.stdout_path.empty()) ok = ok && pipe2(out_pipe, O_CLOEXEC) == 0;
+    if (s.stderr_path.empty()) ok = ok && pipe2(err_pipe, O_CLOEXEC) == 0;
+    if (s.stdin_path.empty()) ok = ok && pipe2(in_pipe, O_CLOEXEC) == 0;
+    if (!ok) {
+      out.error = std::string("pipe: ") + std::strerror(errno);
+      for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1]})
+        if (fd >= 0) ::close(fd);
+      return out;
+    }
+  }
   (void)!pipe2(status_pipe, O_CLOEXEC);
   std::vector<std::string> argv = s.argv, env = s.env;
   std::vector<char*> argvp, envp;
@@ -271,30 +324,34 @@ SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
   plan.open_out = "open " + s.stdout_path;
   plan.open_err = "open " + s.stderr_path;
   plan.stdin_path = s.stdin_path;
+  plan.open_in = "open " + s.stdin_path;
   plan.workdir = s.workdir;
   // Always O_APPEND (truncated first unless --open-mode=append): the agent appends its notices
   // ("*** JOB ... DUE TO PREEMPTION ***") to the same file, and the job's later writes must land
   // after them instead of over them at the job's own offset.
   plan.out_flags = O_WRONLY | O_CREAT | O_APPEND | (j.spec.open_append ? 0 : O_TRUNC);
-  plan.batch = j.spec.batch;
+  plan.stdin_fd = s.pty ? pty[1] : in_pipe[0];
+  plan.stdout_fd = s.pty ? pty[1] : out_pipe[1];
+  plan.stderr_fd = s.pty ? pty[1] : err_pipe[1];
+  plan.pty = s.pty;
   plan.switch_user = s.switch_user;
   plan.uid = j.uid;
   plan.gid = j.gid;
   plan.groups = s.groups;
   plan.argv = argvp.data();
   plan.envp = envp.data();
-  plan.out_pipe = out_pipe[1];
-  plan.err_pipe = err_pipe[1];
   plan.status_pipe = status_pipe[1];
   plan.cgroup_procs = s.cgroup_procs;
   out.pid = vfork();
   if (out.pid == 0) exec_child(plan);
   const int fork_errno = errno;
   ::close(status_pipe[1]);
-  if (out_pipe[1] >= 0) ::close(out_pipe[1]);
-  if (err_pipe[1] >= 0) ::close(err_pipe[1]);
-  out.out_fd = out_pipe[0];
+  for (int fd : {out_pipe[1], err_pipe[1], in_pipe[0], pty[1]})  // the child's ends
+    if (fd >= 0) ::close(fd);
+  out.out_fd = s.pty ? pty[0] : out_pipe[0];
   out.err_fd = err_pipe[0];
+  out.in_fd = s.pty ? ::fcntl(pty[0], F_DUPFD_CLOEXEC, 0) : in_pipe[1];
+  out.pty = s.pty;
   // Exec failures come back through the close-on-exec pipe: EOF alone means exec succeeded.
   char buf[700];
   const ssize_t n = out.pid > 0 ? ::read(status_pipe[0], buf, sizeof buf - 1) : -1;
@@ -306,6 +363,10 @@ SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
     int st;
     waitpid(out.pid, &st, 0);
     out.pid = -1;
+  }
+  if (out.pid < 0) {  // nothing runs: nothing to read or write
+    for (int* fd : {&out.out_fd, &out.err_fd, &out.in_fd})
+      if (*fd >= 0) ::close(*fd), *fd = -1;
   }
   return out;
 }

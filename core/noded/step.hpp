@@ -32,14 +32,18 @@ struct PreparedStep {
   std::vector<std::string> argv;  // after the launch plugin
   std::vector<std::string> env;   // "K=V", after the launch plugin
   std::string workdir;
-  std::string stdout_path, stderr_path;  // batch: resolved output patterns; srun: empty
-  std::string stdin_path;                // /dev/null unless -i
-  std::string user;                      // the job's user name, as NSS knows it
-  bool switch_user = false;              // the agent runs as root and the job is not root's
-  std::vector<gid_t> groups;             // the user's groups (when switching)
-  std::string refused;                   // non-empty: the launch plugin refused the step (why)
-  int cgroup_procs = -1;                 // the step's cgroup (DeviceControl::prepare); -1: none
-  std::string isolation_error;           // why the step runs without device isolation, if it does
+  // Files the step's streams go to (resolved patterns). Batch: always. srun: stdout/stderr only
+  // with -o/-e (else they go to srun), stdin only with -i (else srun forwards its own).
+  std::string stdout_path, stderr_path;
+  std::string stdin_path;
+  bool pty = false;                          // srun --pty: stdin, stdout and stderr are one terminal
+  std::uint16_t pty_rows = 0, pty_cols = 0;  // its initial size; 0: the kernel's default
+  std::string user;                          // the job's user name, as NSS knows it
+  bool switch_user = false;                  // the agent runs as root and the job is not root's
+  std::vector<gid_t> groups;                 // the user's groups (when switching)
+  std::string refused;                       // non-empty: the launch plugin refused the step (why)
+  int cgroup_procs = -1;                     // the step's cgroup (DeviceControl::prepare); -1: none
+  std::string isolation_error;               // why the step runs without device isolation, if it does
 };
 
 // The step for `job` (its first allocation part is this node's). Writes the batch script into the
@@ -58,13 +62,18 @@ std::vector<std::string> step_environment(const Job& job, const std::string& nod
 std::string tasks_per_node(std::uint32_t ntasks, std::size_t nodes);
 
 struct SpawnedStep {
-  pid_t pid = -1;                // -1: not started (see error)
-  int out_fd = -1, err_fd = -1;  // srun: the job's stdout/stderr pipes
-  std::string error;             // why it did not start: fork or exec failure
+  pid_t pid = -1;  // -1: not started (see error)
+  // srun: the agent's ends, close-on-exec, -1 where the stream goes to or comes from a file.
+  // Pipes: out_fd/err_fd read the step's stdout/stderr, in_fd writes its stdin. --pty: out_fd
+  // reads and in_fd writes the terminal's master side (two descriptors of it), err_fd is -1.
+  int out_fd = -1, err_fd = -1, in_fd = -1;
+  bool pty = false;
+  std::string error;  // why it did not start: pty, fork or exec failure
 };
 
-// Starts `step` for `job` (batch: output to files; srun: to pipes). Exec failures come back
-// through a close-on-exec pipe, so error is set only when nothing runs.
+// Starts `step` for `job`: batch: streams to and from files; srun: pipes (or a pseudo-terminal
+// that becomes the step's controlling terminal) except for streams -i/-o/-e send to files. Exec
+// failures come back through a close-on-exec pipe, so error is set only when nothing runs.
 SpawnedStep spawn_step(const Job& job, const PreparedStep& step);
 
 // Writes all of `s` to fd, retrying short writes; gives up on error.

@@ -171,9 +171,13 @@ void Stream::parse() {
   while (const std::optional<Frame> f = take_frame(kMaxMessageBytes - partial_bytes_, &missing)) {
     if (f->flags & kCommand) {  // after the handshake only PING (ZMTP 3.1 heartbeat) needs an answer
       std::string_view name, data;
-      if (split_command(f->body, &name, &data) && name == "PING" && data.size() >= 2 &&
-          !write_all(command("PONG", data.substr(2)), deadline_after(1000)))
-        return;
+      if (split_command(f->body, &name, &data) && name == "PING" && data.size() >= 2) {
+        if (queued_bytes() > 0) {  // behind what is queued, never inside a half-sent message
+          out_ += command("PONG", data.substr(2));
+        } else if (!write_all(command("PONG", data.substr(2)), deadline_after(1000))) {
+          return;
+        }
+      }
       continue;
     }
     if (partial_.size() == kMaxFrames) {
@@ -213,8 +217,39 @@ bool Stream::send(const std::vector<std::string>& frames, int timeout_ms) {
   if (frames.empty()) fail("cannot send a message without frames");
   if (!error_.empty()) return false;
   std::string out;
+  if (queued_bytes() > 0) {  // what was queued goes first
+    out.assign(out_, out_pos_);
+    out_.clear();
+    out_pos_ = 0;
+  }
   for (std::size_t i = 0; i < frames.size(); ++i) append_frame(&out, frames[i], i + 1 < frames.size() ? kMore : 0);
   return write_all(out, deadline_after(timeout_ms));
+}
+
+void Stream::enqueue(const std::vector<std::string>& frames) {
+  for (std::size_t i = 0; i < frames.size(); ++i) append_frame(&out_, frames[i], i + 1 < frames.size() ? kMore : 0);
+}
+
+bool Stream::flush() {
+  if (!error_.empty()) return false;
+  while (out_pos_ < out_.size()) {
+    const ssize_t n = ::send(fd(), out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      out_pos_ += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      break;
+    } else if (errno != EINTR) {
+      return fail(errno_text(errno));
+    }
+  }
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+  } else if (out_pos_ >= (1u << 20)) {  // keep the buffer from growing with what was sent
+    out_.erase(0, out_pos_);
+    out_pos_ = 0;
+  }
+  return true;
 }
 
 std::optional<std::vector<std::string>> Stream::recv(int timeout_ms, bool* timed_out) {

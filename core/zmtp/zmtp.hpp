@@ -44,6 +44,13 @@ class Stream {
   // Sends one multipart message, blocking up to `timeout_ms`. False on error; the stream is then
   // unusable (a message may have been cut short) and error() says why.
   bool send(const std::vector<std::string>& frames, int timeout_ms = 10000);
+  // Non-blocking sending, for poll loops that must never wait on a slow peer: enqueue() appends a
+  // multipart message to the stream's own buffer; flush() writes what the socket takes now (false
+  // on error, see error()); poll for POLLOUT while queued_bytes() > 0 (bytes not yet written).
+  // send() writes what is queued first; heartbeat answers wait behind queued messages.
+  void enqueue(const std::vector<std::string>& frames);
+  bool flush();
+  std::size_t queued_bytes() const { return out_.size() - out_pos_; }
   // Receives one whole message, waiting up to `timeout_ms` (negative: forever). nullopt on EOF,
   // error (see error()) or timeout (*timed_out set when given; the stream stays usable).
   std::optional<std::vector<std::string>> recv(int timeout_ms, bool* timed_out = nullptr);
@@ -89,6 +96,8 @@ class Stream {
   std::vector<std::string> partial_;  // frames of the message being received
   std::size_t partial_bytes_ = 0;
   std::deque<std::vector<std::string>> ready_;
+  std::string out_;  // enqueued bytes; those before out_pos_ are written
+  std::size_t out_pos_ = 0;
   std::string error_;
 };
 

@@ -188,6 +188,62 @@ TEST(Zmtp, PullTakesPushedMessagesInAPollLoop) {
   ::close(listen_fd);
 }
 
+// srun's I/O channel: a libzmq PAIR connects (the node agent) and both sides talk at once. Our side
+// never blocks: it queues stdin while the peer sends output, flushing when the socket takes more.
+TEST(Zmtp, PairQueuesWhileThePeerSends) {
+  std::string error;
+  int port = 0;
+  const int listen_fd = listen_tcp("127.0.0.1", &port, &error);
+  ASSERT_GE(listen_fd, 0) << error;
+  zmq::context_t ctx;
+  zmq::socket_t pair(ctx, zmq::socket_type::pair);
+  pair.set(zmq::sockopt::linger, 0);
+  pair.set(zmq::sockopt::rcvtimeo, 5000);
+  pair.connect("tcp://127.0.0.1:" + std::to_string(port));
+  auto s = Stream::handshake_accepted(accept_one(listen_fd), "PAIR", 2000, &error);
+  ASSERT_TRUE(s) << error;
+
+  const std::string big = blob(8 << 20);  // more than the socket buffers take at once
+  s->enqueue({"stdin", big});
+  s->enqueue({"eof"});
+  EXPECT_GT(s->queued_bytes(), big.size());
+  ASSERT_TRUE(s->flush()) << s->error();
+  pair.send(zmq::buffer(std::string("stdout")), zmq::send_flags::sndmore);
+  pair.send(zmq::buffer(std::string("hello")));
+
+  std::vector<Frames> to_zmq;
+  std::vector<Frames> from_zmq;
+  while (to_zmq.size() < 2 || from_zmq.empty()) {
+    pollfd p{s->fd(), static_cast<short>(POLLIN | (s->queued_bytes() ? POLLOUT : 0)), 0};
+    ASSERT_GE(::poll(&p, 1, 50), 0);
+    if (p.revents & POLLOUT) {
+      ASSERT_TRUE(s->flush()) << s->error();
+    }
+    if (p.revents & POLLIN) {
+      ASSERT_TRUE(s->read_available()) << s->error();
+    }
+    while (auto m = s->next_message()) from_zmq.push_back(std::move(*m));
+    std::vector<zmq::message_t> parts;
+    while (zmq::recv_multipart(pair, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+      Frames f;
+      for (const auto& part : parts) f.push_back(part.to_string());
+      to_zmq.push_back(std::move(f));
+      parts.clear();
+    }
+  }
+  EXPECT_EQ(s->queued_bytes(), 0u);
+  ASSERT_EQ(to_zmq.size(), 2u);
+  EXPECT_EQ(to_zmq[0], (Frames{"stdin", big}));
+  EXPECT_EQ(to_zmq[1], Frames{"eof"});
+  EXPECT_EQ(from_zmq, (std::vector<Frames>{{"stdout", "hello"}}));
+  ASSERT_TRUE(s->send({"winsize", "24 80"})) << s->error();  // a blocking send after the queue
+  std::vector<zmq::message_t> last;
+  ASSERT_TRUE(zmq::recv_multipart(pair, std::back_inserter(last)));
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[1].to_string(), "24 80");
+  ::close(listen_fd);
+}
+
 TEST(Zmtp, PullRejectsADealer) {
   std::string error;
   int port = 0;

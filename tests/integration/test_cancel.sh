@@ -34,11 +34,13 @@ wait_for 10 grep -q "got USR1" "slurm-$id.out" || fail "USR1 not delivered"
 expect_eq "RUNNING" "$(job_state "$id")" "the job keeps running after --signal"
 scancel "$id"
 
-# Ctrl-C on srun cancels its job.
+# Ctrl-C twice within a second on srun cancels its job (one alone reports; test_srun_io).
 srun sleep 60 2>"$WORK/srun.err" &
 spid=$!
 wait_for 10 bash -c "squeue -h -o %j | grep -q sleep" || fail "srun job did not start"
 sid=$(squeue -h -n sleep -o %i)
+kill -INT $spid
+sleep 0.2
 kill -INT $spid
 wait $spid; rc=$?
 [ "$rc" -ne 0 ] && pass "srun exits non-zero after Ctrl-C" || fail "srun exit $rc after Ctrl-C"

@@ -19,7 +19,7 @@ struct SubmitOptions {
   // srun -u: output is passed on as the node reads it. Sluice always does that (srun's output is
   // never held back for whole lines), so the flag is accepted for scripts that carry it.
   bool unbuffered = false;
-  std::string wrap;    // sbatch --wrap
+  std::string wrap;  // sbatch --wrap
   bool name_set = false;
   std::optional<std::uint64_t> mem_per_cpu_mb;  // --mem-per-cpu; times -c once all options are in
   std::array<std::string, 3> gpu_types;         // the type -G, --gpus-per-node/--gres, --gpus-per-task named

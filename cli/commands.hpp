@@ -7,6 +7,7 @@ namespace sluice::cli {
 
 int sbatch(int argc, char** argv);
 int srun(int argc, char** argv);
+int salloc(int argc, char** argv);
 int squeue(int argc, char** argv);
 int sinfo(int argc, char** argv);
 int scontrol(int argc, char** argv);

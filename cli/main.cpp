@@ -1,5 +1,5 @@
-// sluice: one binary answering to srun, sbatch, squeue, sinfo, scontrol, scancel, sacct, nodesummary (by argv[0])
-// and to `sluice <command> ...`.
+// sluice: one binary answering to srun, salloc, sbatch, squeue, sinfo, scontrol, scancel, sacct, nodesummary (by
+// argv[0]) and to `sluice <command> ...`.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -19,13 +19,13 @@ constexpr Command kCommands[] = {
     {"scontrol", sluice::cli::scontrol}, {"scancel", sluice::cli::scancel},
     {"sacct", sluice::cli::sacct},       {"nodesummary", sluice::cli::nodesummary},
     {"local", sluice::cli::local},       {"jobstats", sluice::cli::jobstats},
-    {"seff", sluice::cli::jobstats},
+    {"seff", sluice::cli::jobstats},     {"salloc", sluice::cli::salloc},
 };
 
 int usage() {
   std::fprintf(stderr,
                "Usage: sluice <command> [options]\n"
-               "Commands: sbatch srun squeue sinfo scontrol scancel sacct nodesummary jobstats (seff) local\n"
+               "Commands: sbatch srun salloc squeue sinfo scontrol scancel sacct nodesummary jobstats (seff) local\n"
                "The same commands are available under their own names (srun, sbatch, ...).\n");
   return 1;
 }

@@ -154,18 +154,35 @@ int srun(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   const int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
+  // Inside an allocation (salloc's shell, a batch script): a step of it, not a new job.
+  std::optional<std::uint64_t> allocation;
+  if (const char* v = std::getenv("SLURM_JOB_ID"); v && *v) {
+    allocation = parse_uint(v);
+    if (!allocation) {
+      error(prog, std::string("Invalid SLURM_JOB_ID: ") + v);
+      return 1;
+    }
+  }
   Json reply;
   try {
-    reply = rpc->call(Submit{o.spec});
+    reply = allocation ? rpc->call(StepRequest{*allocation, o.spec}) : rpc->call(Submit{o.spec});
   } catch (const RpcError& e) {
-    print_submit_error(prog, "Unable to allocate resources: ", e.what(), o.spec.partition);
+    if (!allocation) {
+      print_submit_error(prog, "Unable to allocate resources: ", e.what(), o.spec.partition);
+      return 1;
+    }
+    const std::string n = std::to_string(*allocation);
+    error(prog, "Unable to confirm allocation for job " + n + ": " + e.what());
+    if (std::string_view(e.what()) == "Invalid job id specified")
+      std::fprintf(stderr, "srun: Check SLURM_JOB_ID environment variable. Expired or invalid job %s\n", n.c_str());
     return 1;
   }
   const auto id = reply.at("job_id").get<std::uint64_t>();
   const std::string idstr = std::to_string(id);
-  const std::string step = "StepId=" + idstr + ".0";
+  const std::string step = "StepId=" + idstr + "." + std::to_string(reply.value("step_id", 0u));
+  const auto submitted = Clock::now();
   bool waited = false, started = false;
-  if (reply.value("state", std::string()) == "PENDING") {
+  if (!allocation && reply.value("state", std::string()) == "PENDING") {
     std::fprintf(stderr, "srun: job %s queued and waiting for resources\n", idstr.c_str());
     waited = true;
   }
@@ -187,6 +204,7 @@ int srun(int argc, char** argv) {
   auto cancel = [&] {
     if (cancelled) return;
     cancelled = true;
+    if (allocation) return to_node({"terminate"});  // a step ends; its allocation stays
     try {
       Cancel c;
       c.ids = {id};
@@ -245,8 +263,8 @@ int srun(int argc, char** argv) {
       return std::nullopt;
     }
     if (sig == SIGCONT) return std::nullopt;
-    if (!started) {  // still waiting for resources: give the allocation up
-      std::fprintf(stderr, "srun: Job allocation %s has been revoked\n", idstr.c_str());
+    if (!started) {  // still waiting for resources: give the allocation up (a step: just leave)
+      if (!allocation) std::fprintf(stderr, "srun: Job allocation %s has been revoked\n", idstr.c_str());
       cancel();
       return 1;
     }
@@ -323,6 +341,10 @@ int srun(int argc, char** argv) {
     // The controller is the authority on jobs that end without reaching a node (cancelled while
     // pending, node failure): poll it now and then.
     auto now = Clock::now();
+    if (allocation && !started && now - submitted > std::chrono::seconds(30)) {
+      error(prog, step + " did not start: the node of job " + idstr + " does not answer");
+      return 1;
+    }
     if (now - last_poll > std::chrono::seconds(2)) {
       last_poll = now;
       try {

@@ -44,6 +44,10 @@ show sluice jobstats "$(squeue -h -o %i | sort -n | head -1)"
 show srun --gres=gpu:a10:1 bash -c "'echo CUDA_VISIBLE_DEVICES=\$CUDA_VISIBLE_DEVICES on \$SLURMD_NODENAME'"
 show cat demo-*.out
 show srun -p nosuch hostname
+# Interactive work (docs/interactive.md): srun forwards its stdin; salloc holds an allocation in
+# which srun runs job steps (an interactive `salloc` gives a shell; here it is given a command).
+show "printf 'hello from stdin\\n' | srun cat"
+show salloc -G 1 bash -c "'echo allocation \$SLURM_JOB_ID on \$SLURM_JOB_NODELIST; srun printenv SLURM_JOB_ID SLURM_STEP_ID CUDA_VISIBLE_DEVICES; srun hostname'"
 for id in $(squeue -h -o %i); do show scancel "$id"; done
 sleep 1
 show squeue

@@ -37,6 +37,7 @@ struct Route {
 constexpr Route kRoutes[] = {
     {"ping", Caller::Anyone, on_ping},
     {"submit", Caller::Anyone, on_submit},
+    {"step", Caller::Anyone, on_step},
     {"jobs", Caller::Anyone, on_jobs},
     {"nodes", Caller::Anyone, on_nodes},
     {"cancel", Caller::Anyone, on_cancel},

@@ -15,7 +15,10 @@ inline constexpr const char* kInvalidTimeMin = "Invalid time-min specification (
 
 // Clients (requests.cpp).
 void on_ping(CtlState& s, const Request& r, const Json& body);
-void on_submit(CtlState& s, const Request& r, const Json& body);           // sbatch, srun
+void on_submit(CtlState& s, const Request& r, const Json& body);  // sbatch, srun
+// srun inside an allocation (steps.cpp): a job step launched on the allocation's first node.
+// Errors are Slurm's texts ("Invalid job id specified", "Access/permission denied", ...).
+void on_step(CtlState& s, const Request& r, const Json& body);
 void on_jobs(CtlState& s, const Request& r, const Json& body);             // squeue, scontrol show job
 void on_nodes(CtlState& s, const Request& r, const Json& body);            // sinfo, scontrol show node/partition
 void on_cancel(CtlState& s, const Request& r, const Json& body);           // scancel

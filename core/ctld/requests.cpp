@@ -57,7 +57,8 @@ void on_submit(CtlState& s, const Request& r, const Json& b) {
   if (asked.nodes == 0 || asked.ntasks == 0 || asked.cpus_per_task == 0)
     return s.out.error(r.peer, "Invalid node/task/cpu count specified");
   if (asked.batch && asked.script.empty()) return s.out.error(r.peer, "Batch job has no script");
-  if (!asked.batch && asked.argv.empty()) return s.out.error(r.peer, "No command given");
+  // srun needs a command; salloc's allocation has none but needs its channel (which ends it).
+  if (!asked.batch && asked.argv.empty() && asked.io_endpoint.empty()) return s.out.error(r.peer, "No command given");
   Job j = job_from_request(s, r, asked);
   const ClusterView cv = s.view();
   Status st = s.plugins->check_submit(j);  // the launch plugin: a job that could only fail at launch

@@ -36,6 +36,7 @@ bool CtlState::handle(Job& j, const JobEvent& e) {
     applied = jobs.handle(j, e);
   }
   if (jobs.reschedule) sched_needed = true, jobs.reschedule = false;
+  if (applied && j.state != JobState::Running) next_step.erase(j.id);  // its steps are gone with its run
   return applied;
 }
 

@@ -50,6 +50,9 @@ struct CtlState {
   std::unordered_map<std::uint64_t, int> plugin_faults;        // job -> faults in a row it caused
   std::vector<std::pair<std::string, std::uint64_t>> submits;  // (peer, job) answered after the pass
   std::map<std::string, std::vector<Gpu>> discovered;          // gpu_detect nodes: the inventory adopted from NVML
+  // The next step id of each running job that has had steps (srun inside an allocation). Kept in
+  // memory: after a controller restart a job's step ids start again from 0.
+  std::unordered_map<std::uint64_t, std::uint32_t> next_step;
 
   Time now() const;
   ClusterView view() const { return {nodes.all(), partitions, nodes.generation()}; }

@@ -103,6 +103,10 @@ Agent::Agent(std::shared_ptr<const Config> cfg, std::string node)
 
 Agent::~Agent() {
   // Jobs die with their agent (PR_SET_PDEATHSIG); make it explicit on an orderly stop.
+  for (auto& [key, t] : steps_) {
+    if (!t.exited) ::kill(-t.pid, SIGKILL);
+    if (t.cgroup_procs >= 0) ::close(t.cgroup_procs);
+  }
   for (auto& [id, t] : tasks_) {
     if (!t.exited) ::kill(-t.pid, SIGKILL);
     devices_.release(id, t.cgroup_procs);
@@ -153,6 +157,8 @@ void Agent::run() {
     std::vector<zmq::pollitem_t> items = {{dealer_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, sigfd_, ZMQ_POLLIN, 0}};
     for (auto& [id, t] : tasks_)
       if (t.io) t.io->add_poll_items(items);
+    for (auto& [key, t] : steps_)
+      if (t.io) t.io->add_poll_items(items);
     zmq::poll(items.data(), items.size(), std::chrono::milliseconds(200));
     if (items[0].revents & ZMQ_POLLIN) {
       for (int i = 0; i < 1000; ++i) {
@@ -172,18 +178,10 @@ void Agent::run() {
       }
     }
     const Time polled = now();
-    for (auto& [id, t] : tasks_) {
-      if (!t.io) continue;
-      t.io->on_poll(items, polled);
-      if (t.io->lost() && !t.io->lost_handled) {
-        // Slurm ends a step whose srun is gone (killed, its terminal closed): as a hang-up.
-        t.io->lost_handled = true;
-        if (t.exited) continue;
-        spdlog::warn("job={} ends: {}", id, t.io->why());
-        ::kill(-t.pid, SIGHUP);
-        terminate(t, polled);
-      }
-    }
+    for (auto& [id, t] : tasks_)
+      if (t.io) t.io->on_poll(items, polled), on_channel(t, polled);
+    for (auto& [key, t] : steps_)
+      if (t.io) t.io->on_poll(items, polled), on_channel(t, polled);
     if (items[1].revents & ZMQ_POLLIN) {
       signalfd_siginfo si{};
       while (::read(sigfd_, &si, sizeof si) == sizeof si) {
@@ -213,6 +211,9 @@ void Agent::on_message(const Message& m) {
   } else if (m.type == Launch::kType) {
     const Launch l = parse_body<Launch>(b);
     launch(l.job, l.kill_wait);
+  } else if (m.type == StepLaunch::kType) {
+    const StepLaunch l = parse_body<StepLaunch>(b);
+    launch_step(l.job, l.step);
   } else if (m.type == Kill::kType) {
     kill(parse_body<Kill>(b));
   } else if (m.type == SetTimeLimit::kType) {
@@ -361,6 +362,7 @@ void Agent::kill(const Kill& k) {
   ::kill(-t.pid, SIGCONT);
   ::kill(-t.pid, sig);
   if (sig == SIGTERM && reason != "signal" && !t.kill_at) t.kill_at = at + kill_wait_;
+  signal_steps(id, sig, sig == SIGTERM && reason != "signal" ? at + kill_wait_ : 0);
   spdlog::info("job={} signal={} reason={}", id, sig, reason);
 }
 
@@ -376,16 +378,24 @@ void Agent::reap() {
     int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) break;
-    for (auto& [id, t] : tasks_) {
-      if (t.pid == pid && !t.exited) {
-        t.exited = true;
-        t.status = status;
-        t.exited_at = now();
-        ::kill(-pid, SIGKILL);  // nothing of the job outlives it
-        break;
-      }
-    }
+    auto match = [&](Task& t) {
+      if (t.pid != pid || t.exited) return false;
+      t.exited = true;
+      t.status = status;
+      t.exited_at = now();
+      ::kill(-pid, SIGKILL);  // nothing of the job outlives it
+      return true;
+    };
+    bool found = false;
+    for (auto& [id, t] : tasks_)
+      if ((found = match(t))) break;
+    for (auto& [key, t] : steps_)
+      if (!found && (found = match(t))) break;
   }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> steps_done;
+  for (auto& [key, t] : steps_)
+    if (t.exited && (!t.io || t.io->drained(now()))) steps_done.push_back(key);
+  for (const auto& key : steps_done) finish_step(key);
   std::vector<std::uint64_t> done;
   for (auto& [id, t] : tasks_) {
     if (!t.exited) continue;
@@ -401,6 +411,8 @@ void Agent::finish(std::uint64_t id, bool launch_failed) {
   int code = 0, sig = 0;
   if (WIFEXITED(t.status)) code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) sig = WTERMSIG(t.status);
+  if (t.released >= 0) code = t.released, sig = 0;  // salloc's command ended: that is the job's end
+  signal_steps(id, SIGKILL, 0);                     // steps end with their allocation
   const JobEnded end{id, code, sig, t.timed_out, launch_failed, t.job.restarts};
   if (t.io) t.io->send_exit(end);
   if (t.job.spec.batch) ::unlink((spool_ + "/job" + std::to_string(id) + ".sh").c_str());
@@ -452,6 +464,7 @@ void Agent::timers() {
       ::kill(-task.pid, SIGCONT);
       ::kill(-task.pid, SIGTERM);
       task.kill_at = t + kill_wait_;
+      signal_steps(id, SIGTERM, t + kill_wait_);
       spdlog::info("job={} time limit reached", id);
     }
     if (task.preempt_at && t >= task.preempt_at) terminate(task, t);
@@ -459,6 +472,11 @@ void Agent::timers() {
       ::kill(-task.pid, SIGKILL);
       task.kill_at = 0;
     }
+  }
+  for (auto& [key, step] : steps_) {
+    if (step.exited || !step.kill_at || t < step.kill_at) continue;
+    ::kill(-step.pid, SIGKILL);
+    step.kill_at = 0;
   }
   devices_.tidy();
   if (nvml_ && t - last_sample_ >= cfg_->agent.gpu_sample_interval) sample_gpus(t);

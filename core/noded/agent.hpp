@@ -42,6 +42,7 @@ class Agent {
     std::unique_ptr<StepIo> io;   // srun: the channel to the waiting srun and the step's streams
     std::string stderr_file;      // batch: where notices go
     int cgroup_procs = -1;        // the step's cgroup (device isolation); -1: none
+    int released = -1;            // salloc gave the allocation back: its command's exit code
     std::vector<GpuUsage> usage;  // NVML samples of its GPUs on this node (agent_gpus.cpp)
 
     // Time limits (timers()): when it was launched (agent's clock), which a new limit counts from
@@ -53,6 +54,14 @@ class Agent {
   void send(const std::string& type, Json body);
   void on_message(const Message& m);
   void launch(const Job& job, Time kill_wait);
+  // Job steps inside an allocation (agent_steps.cpp): srun with SLURM_JOB_ID set runs its command
+  // here, on the allocation's first node, beside the allocation's own process; a step's end goes
+  // to its srun only. Steps end with their allocation.
+  void launch_step(const Job& job, std::uint32_t step);
+  void finish_step(std::pair<std::uint64_t, std::uint32_t> key);
+  void signal_steps(std::uint64_t job, int sig, Time kill_at);
+  // srun's requests on a task's channel (a step or a job): end it, or (salloc) give it back.
+  void on_channel(Task& t, Time now);
   void kill(const Kill& k);
   void terminate(Task& t, Time now);  // SIGCONT + SIGTERM to the job's processes, SIGKILL after kill_wait
   void reap();
@@ -92,13 +101,14 @@ class Agent {
   Time heartbeat_ = 5;
   Time last_register_ = 0, last_heartbeat_ = 0, last_resend_ = 0;
   std::map<std::uint64_t, Task> tasks_;
-  std::map<std::uint64_t, JobEnded> unacked_;               // job ends not yet acknowledged
-  std::set<std::pair<std::uint64_t, std::uint32_t>> seen_;  // (job, run) launched by this instance
-  std::unique_ptr<Nvml> nvml_;                              // null: NVML not loaded (no sampling)
-  std::vector<Gpu> nvml_gpus_;                              // what NVML reports, PCI bus order
-  bool gpus_detected_ = false;                              // gpu_detect = "nvml" and NVML answered
-  std::string gpu_detect_error_;                            // gpu_detect = "nvml" and NVML did not: why
-  Node self_;                                               // this node: config, GPUs as adopted
+  std::map<std::pair<std::uint64_t, std::uint32_t>, Task> steps_;  // (job, step id)
+  std::map<std::uint64_t, JobEnded> unacked_;                      // job ends not yet acknowledged
+  std::set<std::pair<std::uint64_t, std::uint32_t>> seen_;         // (job, run) launched by this instance
+  std::unique_ptr<Nvml> nvml_;                                     // null: NVML not loaded (no sampling)
+  std::vector<Gpu> nvml_gpus_;                                     // what NVML reports, PCI bus order
+  bool gpus_detected_ = false;                                     // gpu_detect = "nvml" and NVML answered
+  std::string gpu_detect_error_;                                   // gpu_detect = "nvml" and NVML did not: why
+  Node self_;                                                      // this node: config, GPUs as adopted
   Time last_sample_ = 0;
   std::set<std::string> sample_warned_;  // GPUs whose sampling failed (logged once)
 };

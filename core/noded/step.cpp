@@ -153,6 +153,10 @@ void apply_launch_plugin(const Job& j, const StepContext& ctx, PreparedStep& s) 
 // made, the step runs unisolated (and the binding says so: CUDA numbers all of the node's GPUs).
 GpuBinding bind_devices(const Job& j, const StepContext& ctx, PreparedStep& s) {
   const NodeAlloc& a = j.alloc.front();
+  if (ctx.join_cgroup >= 0) {  // the allocation's cgroup, isolated as the allocation is
+    s.cgroup_procs = ::fcntl(ctx.join_cgroup, F_DUPFD_CLOEXEC, 0);
+    if (s.cgroup_procs >= 0) return gpu_binding(a, ctx.node_config, true);
+  }
   const bool isolate = ctx.devices && ctx.devices->mode() != DeviceControl::Mode::Off;
   GpuBinding b = gpu_binding(a, ctx.node_config, isolate);
   if (!isolate) return b;
@@ -233,8 +237,8 @@ std::vector<std::string> step_environment(const Job& j, const std::string& nodel
   if (j.spec.mem_mb) set("SLURM_MEM_PER_NODE", std::to_string(j.spec.mem_mb));
   if (j.restarts > 0) set("SLURM_RESTART_COUNT", std::to_string(j.restarts));
   if (!j.spec.batch) {
-    set("SLURM_STEP_ID", "0");
-    set("SLURM_STEPID", "0");
+    set("SLURM_STEP_ID", std::to_string(ctx.step_id));
+    set("SLURM_STEPID", std::to_string(ctx.step_id));
     set("SLURM_STEP_NODELIST", nodelist);
     set("SLURM_STEP_NUM_NODES", std::to_string(j.alloc.size()));
     set("SLURM_STEP_NUM_TASKS", std::to_string(j.spec.ntasks));
@@ -253,7 +257,12 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
   const PatternVars pv{j.id, j.spec.name, j.user, ctx.node, s.workdir};
   // Patterns are expanded here, relative paths taken from the working directory.
   auto file = [&](const std::string& pattern) { return pattern.empty() ? "" : expand_output_pattern(pattern, pv); };
-  if (j.spec.batch) {
+  // An allocation (salloc: no batch script, no command): one process holds it on its first node,
+  // as Slurm's extern step does, so that limits, cancels and the end work as for any job.
+  const bool allocation = !j.spec.batch && j.spec.argv.empty();
+  if (allocation) {
+    s.stdin_path = s.stdout_path = s.stderr_path = "/dev/null";
+  } else if (j.spec.batch) {
     s.stdin_path = j.spec.stdin_path.empty() ? "/dev/null" : file(j.spec.stdin_path);
     s.stdout_path = file(j.spec.stdout_pattern.empty() ? "slurm-%j.out" : j.spec.stdout_pattern);
     s.stderr_path = j.spec.stderr_pattern.empty() ? s.stdout_path : file(j.spec.stderr_pattern);
@@ -272,12 +281,15 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
     s.program = write_script(j, ctx.spool);
     s.argv.push_back(s.program);
     for (const auto& a : j.spec.argv) s.argv.push_back(a);
+  } else if (allocation) {
+    s.program = "/bin/sleep";
+    s.argv = {"sleep", "infinity"};
   } else {
     s.program = j.spec.argv.front();
     s.argv = j.spec.argv;
   }
   s.env = step_environment(j, nodelist, ctx, bind_devices(j, ctx, s));
-  if (ctx.launch) apply_launch_plugin(j, ctx, s);
+  if (ctx.launch && !allocation) apply_launch_plugin(j, ctx, s);
   return s;
 }
 

@@ -25,6 +25,10 @@ struct StepContext {
   const Node* node_config = nullptr;
   LaunchPolicy* launch = nullptr;    // the node-side launch plugin, if any
   DeviceControl* devices = nullptr;  // GPU device isolation; nullptr or Mode::Off: none
+  std::uint32_t step_id = 0;         // SLURM_STEP_ID of an srun step (0 for srun's own job)
+  // A step inside an allocation joins the cgroup of the allocation's own process (its cgroup.procs,
+  // which the step's copy of the descriptor keeps open) instead of making one; -1: it has none.
+  int join_cgroup = -1;
 };
 
 struct PreparedStep {
@@ -46,9 +50,10 @@ struct PreparedStep {
   std::string isolation_error;               // why the step runs without device isolation, if it does
 };
 
-// The step for `job` (its first allocation part is this node's). Writes the batch script into the
-// spool directory (mode 0700, owned by the job's user) and, with device isolation, makes the
-// step's cgroup (the caller releases it through ctx.devices when the step ends).
+// The step for `job` (its first allocation part is this node's). A job without a batch script or
+// a command is an allocation (salloc): its step is a process that holds it (`sleep infinity`). Writes the batch script
+// into the spool directory (mode 0700, owned by the job's user) and, with device isolation, makes the step's cgroup
+// (the caller releases it through ctx.devices when the step ends).
 PreparedStep prepare_step(const Job& job, const StepContext& ctx);
 
 // The environment a job sees: its exported variables without SLURM_*/CUDA_VISIBLE_DEVICES, then

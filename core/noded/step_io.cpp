@@ -161,6 +161,11 @@ void StepIo::on_message(const std::vector<zmq::message_t>& parts) {
     if (v.size() != 1 || v[0] <= 0 || v[0] >= NSIG || pgid_ <= 0) return;
     ::kill(-pgid_, static_cast<int>(v[0]));
     spdlog::info("job={} signal={} from srun", job_, v[0]);
+  } else if (kind == "terminate") {
+    terminate_ = true;
+  } else if (kind == "release") {
+    const auto v = numbers(data);
+    if (v.size() == 1 && v[0] >= 0 && v[0] <= 255) released_ = static_cast<int>(v[0]);
   } else {
     spdlog::debug("job={} ignored srun message {:.32}", job_, kind);
   }

@@ -4,7 +4,10 @@
 // The channel: srun listens (JobSpec::io_endpoint) and the agent connects one ZeroMQ PAIR socket
 // to it. Messages are multipart, the first frame names them:
 //   agent -> srun: "started" <node>; "stdout" <bytes>; "stderr" <bytes>; "exit" <JobEnded as JSON>
-//   srun -> agent: "stdin" <bytes>; "eof"; "winsize" "<rows> <cols>"; "signal" "<number>"
+//   srun -> agent: "stdin" <bytes>; "eof"; "winsize" "<rows> <cols>"; "signal" "<number>";
+//                  "terminate" (end the step: SIGTERM, kill-wait, SIGKILL; srun aborting a step);
+//                  "release" "<exit code>" (salloc: the allocation is given back, its command
+//                  exited with that code)
 //
 // Nothing here blocks the agent: output is read from the step only while the socket takes more
 // (so a slow srun slows the step's writes, as a slow terminal does, and no output is dropped),
@@ -17,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -59,6 +63,10 @@ class StepIo {
   bool lost() const { return lost_; }
   const std::string& why() const { return why_; }
   bool lost_handled = false;
+  // srun asked to end the step ("terminate"), once: true on the first call after it.
+  bool take_terminate() { return std::exchange(terminate_, false); }
+  // salloc gave the allocation back with this exit code ("release"); -1: not (yet).
+  int released() const { return released_; }
 
  private:
   bool writable();
@@ -78,6 +86,8 @@ class StepIo {
   bool pty_ = false;
   std::string stdin_;  // received, not yet written to the step
   bool stdin_eof_ = false;
+  bool terminate_ = false;
+  int released_ = -1;
   bool connected_ = false, lost_ = false;
   std::string why_;
   Time created_ = 0, last_output_ = 0;

@@ -135,6 +135,19 @@ struct Launch {
   }
 };
 
+// Starts step `step` of a running allocation on its first node: `job` is the allocation (identity,
+// alloc) with its spec replaced by the step's. The step's end goes to its srun only.
+struct StepLaunch {
+  static constexpr std::string_view kType = "launch_step";
+  Job job;
+  std::uint32_t step = 0;
+  template <class V>
+  void fields(V& v) {
+    v.required("job", job);
+    v.required("step", step);
+  }
+};
+
 // Signals a job. reason "cancel", "node_fail", "orphan": `signal` now, SIGKILL after the launch's
 // kill_wait unless it was SIGKILL already; "signal": `signal` only (scancel --signal); "preempt":
 // `signal` (to the batch shell only with batch_only) as the warning, then after `grace` seconds
@@ -212,6 +225,22 @@ struct Submit {
   JobSpec spec;
   template <class V>
   void fields(V& v) {
+    v.required("spec", spec);
+  }
+};
+
+// srun inside an allocation (SLURM_JOB_ID set, as salloc and sbatch give it): a job step, run in
+// the allocation on its first node instead of a new job (srun man page: "run a parallel job on
+// cluster managed by Slurm ... within an existing allocation"). `spec` holds the step's command,
+// environment, I/O endpoint, --pty and files; resources are the allocation's. The reply:
+// {"job_id": N, "step_id": S, "node": "<first node>"}.
+struct StepRequest {
+  static constexpr std::string_view kType = "step";
+  std::uint64_t job_id = 0;
+  JobSpec spec;
+  template <class V>
+  void fields(V& v) {
+    v.required("job_id", job_id);
     v.required("spec", spec);
   }
 };

@@ -40,7 +40,7 @@ public_cli() {
   mkdir -p "$PUBLIC_BIN" && chmod 755 "$PUBLIC_BIN"
   cp "$SLUICE_BIN/sluice" "$PUBLIC_BIN/sluice" && chmod 755 "$PUBLIC_BIN/sluice"
   local cmd
-  for cmd in srun sbatch squeue sinfo scontrol scancel sacct nodesummary; do ln -s sluice "$PUBLIC_BIN/$cmd"; done
+  for cmd in srun salloc sbatch squeue sinfo scontrol scancel sacct nodesummary; do ln -s sluice "$PUBLIC_BIN/$cmd"; done
 }
 
 cluster_down() {

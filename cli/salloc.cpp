@@ -82,17 +82,8 @@ int salloc(int argc, char** argv) {
   auto rpc = Rpc::open(prog);
   if (!rpc) return kExitError;
 
-  const std::string host = std::getenv("SLUICE_SRUN_HOST") && *std::getenv("SLUICE_SRUN_HOST")
-                               ? std::getenv("SLUICE_SRUN_HOST")
-                               : local_address_toward(rpc->endpoint());
-  int port = 0;
-  std::string err;
-  const int listen_fd = zmtp::listen_tcp(host, &port, &err);
-  if (listen_fd < 0) {
-    error(prog, "cannot open the allocation's socket: " + err);
-    return 1;
-  }
-  o.spec.io_endpoint = "tcp://" + host + ":" + std::to_string(port);
+  const int listen_fd = listen_for_node(prog, rpc->endpoint(), o.spec);
+  if (listen_fd < 0) return 1;
 
   sigset_t mask;
   sigemptyset(&mask);

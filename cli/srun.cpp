@@ -53,12 +53,6 @@ void write_out(int fd, std::string_view data, bool label, bool& at_line_start) {
   }
 }
 
-// The address node agents can reach us at.
-std::string bind_host(const std::string& controller) {
-  if (const char* h = std::getenv("SLUICE_SRUN_HOST"); h && *h) return h;
-  return local_address_toward(controller);
-}
-
 // srun's terminal in raw mode for --pty (keys go to the job as typed: ^C, ^Z, ^D act on the
 // node's terminal), with output processing kept so srun's own messages stay readable (as Slurm).
 // Put back on every way out: destruction, exit() (atexit), and before srun stops itself.
@@ -137,16 +131,8 @@ int srun(int argc, char** argv) {
   auto rpc = Rpc::open(prog);
   if (!rpc) return kExitError;
 
-  // The I/O channel: our own socket, which the node agent connects to (core/noded/step_io.hpp).
-  const std::string host = bind_host(rpc->endpoint());
-  int port = 0;
-  std::string err;
-  const int listen_fd = zmtp::listen_tcp(host, &port, &err);
-  if (listen_fd < 0) {
-    error(prog, "cannot open I/O socket: " + err);
-    return 1;
-  }
-  o.spec.io_endpoint = "tcp://" + host + ":" + std::to_string(port);
+  const int listen_fd = listen_for_node(prog, rpc->endpoint(), o.spec);
+  if (listen_fd < 0) return 1;
 
   sigset_t mask;
   sigemptyset(&mask);
@@ -283,10 +269,12 @@ int srun(int argc, char** argv) {
       return std::nullopt;
     }
     std::fprintf(stderr, "srun: sending Ctrl-C to %s\n", step.c_str());
+    // The cancel first: once the controller has it, the job ends CANCELLED however fast the
+    // SIGINT ends it (a job the SIGINT ended first would otherwise end FAILED).
+    cancel();
     to_node({"signal", std::to_string(SIGINT)});
     std::fprintf(stderr, "srun: Job step aborted\n");
     aborted = true;
-    cancel();
     return std::nullopt;
   };
 

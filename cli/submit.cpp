@@ -16,7 +16,9 @@
 #include "core/slurm/mem.hpp"
 #include "core/slurm/signal_spec.hpp"
 #include "core/slurm/timefmt.hpp"
+#include "core/util/net.hpp"
 #include "core/util/text.hpp"
+#include "core/zmtp/zmtp.hpp"
 
 namespace sluice::cli {
 
@@ -400,6 +402,20 @@ void print_submit_error(const char* prog, const std::string& context, const std:
                         const std::string& partition) {
   if (msg == "Invalid partition name specified") error(prog, "invalid partition specified: " + partition);
   error(prog, context + msg);
+}
+
+int listen_for_node(const char* prog, const std::string& controller, JobSpec& spec) {
+  const char* h = std::getenv("SLUICE_SRUN_HOST");
+  const std::string host = h && *h ? h : local_address_toward(controller);
+  int port = 0;
+  std::string err;
+  const int fd = zmtp::listen_tcp(host, &port, &err);
+  if (fd < 0) {
+    error(prog, "cannot open a socket for the job's node: " + err);
+    return -1;
+  }
+  spec.io_endpoint = "tcp://" + host + ":" + std::to_string(port);
+  return fd;
 }
 
 }  // namespace sluice::cli

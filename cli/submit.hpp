@@ -40,6 +40,11 @@ void finish_spec(SubmitOptions& o, char** envp);
 // and returns false.
 bool check_utf8(const char* prog, const SubmitOptions& o);
 
+// srun's and salloc's channel (core/noded/step_io.hpp): a listening TCP socket on the address
+// toward `controller` (or $SLUICE_SRUN_HOST), which the job's node agent connects to; sets
+// spec.io_endpoint. Returns the socket, or -1 after printing "<prog>: error: ...".
+int listen_for_node(const char* prog, const std::string& controller, JobSpec& spec);
+
 // Slurm prints a more specific line before some submission errors.
 void print_submit_error(const char* prog, const std::string& context, const std::string& msg,
                         const std::string& partition);

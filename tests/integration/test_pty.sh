@@ -43,8 +43,11 @@ expect_seen '/dev/pts/' "the job's stdin is not a terminal"
 type_line 'stty size'
 expect_seen '30 100' "the node's terminal does not have srun's size"
 tm resize-window -t pty -x 90 -y 24
-sleep 0.5
-type_line 'stty size'
+for _ in 1 2 3 4 5 6 7 8 9 10; do  # the new size travels srun -> node agent -> the node's terminal
+  type_line 'stty size'
+  tm capture-pane -p -t pty | grep -qF '24 90' && break
+  sleep 0.5
+done
 expect_seen '24 90' "a resize did not reach the node's terminal"
 tm resize-window -t pty -x 100 -y 30
 

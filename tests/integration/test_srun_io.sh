@@ -46,7 +46,9 @@ wait_for 15 bash -c "[ -z \"\$(squeue -h -j $id -o %i 2>/dev/null)\" ]" || fail 
 expect_match "^(FAILED|CANCELLED)" "$(sacct -n -X -j "$id" -o State | xargs)" "the job of a killed srun ended"
 
 # Ctrl-C once: a status line; twice within a second: the step is aborted (SIGINT, then cancelled).
-srun -J ctrlc bash -c 'trap "echo got-INT" INT; sleep 300 & wait; sleep 300 & wait' > "$WORK/c.out" 2> "$WORK/c.err" &
+# (The job ignores the SIGTERM that follows the SIGINT at once, so that its INT trap surely runs;
+# SIGKILL ends it after the kill wait.)
+srun -J ctrlc bash -c 'trap "echo got-INT" INT; trap "" TERM; sleep 300 & wait; sleep 300 & wait' > "$WORK/c.out" 2> "$WORK/c.err" &
 spid=$!
 wait_for 10 bash -c "squeue -h -n ctrlc -t R -o %i | grep -q ." || fail "the ctrl-c job did not start"
 sleep 1

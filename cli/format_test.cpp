@@ -670,6 +670,13 @@ TEST(CliScontrol, ShowJob) {
         "   TresPerTask=gres:gpu:a40:2\n   \n\n"})
     EXPECT_NE(asks_text.find(line), std::string::npos) << line << "\nin:\n" << asks_text;
 
+  Job contained = j8;  // --container: Slurm's Container= line, last
+  contained.spec.container = "/images/x.sif";
+  contained.spec.container_mode = "run";
+  EXPECT_NE(show_job(contained, kT0 + 1, make_nodes(), make_parts(), false, false)
+                .find("   Power=\n   Container=/images/x.sif ContainerID=(null)\n   \n\n"),
+            std::string::npos);
+
   Job j5 = make_job(5, "batch", "waitres", JobState::Pending);
   j5.reason = "Resources";
   j5.spec.stdout_pattern = "out-%x.txt";

@@ -139,6 +139,7 @@ int sbatch(int argc, char** argv) {
       o.spec.name = "sbatch";
   }
   finish_spec(o, environ);
+  if (!finish_container(kProg, o)) return 1;
   if (!check_utf8(kProg, o)) return 1;
 
   auto rpc = Rpc::open(kProg);

@@ -147,6 +147,8 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes, con
   if (j.spec.batch) job_stdio(j, l);
   l.push_back("Power=");
   job_tres_requests(j, l);
+  // Slurm's line; the runtime's container id is not known to the controller.
+  if (!j.spec.container.empty()) l.push_back("Container=" + j.spec.container + " ContainerID=(null)");
   l.emplace_back();
   return record(l, one_liner);
 }

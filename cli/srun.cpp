@@ -106,13 +106,17 @@ int srun(int argc, char** argv) {
   const char* prog = "srun";
   SubmitOptions o;
   if (!parse_submit_options(prog, std::vector<std::string>(argv, argv + argc), o)) return 1;
-  if (o.positional.empty()) {
+  // --container-mode=run or shell: the image's runscript or shell is the command.
+  const bool image_command =
+      !o.spec.container.empty() && (o.spec.container_mode == "run" || o.spec.container_mode == "shell");
+  if (o.positional.empty() && !image_command) {
     error(prog, "No command given to execute.");
     return 1;
   }
   o.spec.batch = false;
   o.spec.argv = o.positional;
-  if (!o.name_set) o.spec.name = o.positional[0].substr(o.positional[0].rfind('/') + 1);
+  const std::string& named = o.positional.empty() ? o.spec.container : o.positional[0];
+  if (!o.name_set) o.spec.name = named.substr(named.rfind('/') + 1);
   settle_input(o.spec);
   if (o.pty) {
     winsize ws{};
@@ -127,6 +131,7 @@ int srun(int argc, char** argv) {
     }
   }
   finish_spec(o, environ);
+  if (!finish_container(prog, o)) return 1;
   if (!check_utf8(prog, o)) return 1;
   auto rpc = Rpc::open(prog);
   if (!rpc) return kExitError;

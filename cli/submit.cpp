@@ -1,8 +1,10 @@
 #include "cli/submit.hpp"
 
 #include <getopt.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +46,8 @@ enum LongOnly {
   kMemPerGpu,
   kSignal,
   kTimeMin,
+  kContainer,
+  kContainerMode,
 };
 
 const option kOptions[] = {
@@ -87,6 +91,8 @@ const option kOptions[] = {
     {"help", no_argument, nullptr, kHelp},
     {"usage", no_argument, nullptr, kUsage},
     {"version", no_argument, nullptr, 'V'},
+    {"container", required_argument, nullptr, kContainer},
+    {"container-mode", required_argument, nullptr, kContainerMode},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -120,6 +126,8 @@ void print_usage(const char* prog) {
   std::printf(
       "\nParallel run options:\n"
       "  -c, --cpus-per-task=ncpus   number of cpus required per task\n"
+      "      --container=image       run the job inside this Singularity/Apptainer image\n"
+      "      --container-mode=mode   exec (the default), run or shell: how the image is started\n"
       "  -C, --constraint=list       specify a list of constraints (node features: a40, a40|a10, gpu&a40)\n"
       "      --cpus-per-gpu=n        number of CPUs required per allocated GPU\n"
       "  -d, --dependency=type:jobid[:time] defer job until condition on jobid is satisfied\n"
@@ -309,6 +317,15 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
       case kParsable: o.parsable = true; break;
       case kWrap: o.wrap = arg; break;
       case kPty: o.pty = true; break;
+      case kContainer:
+        if (arg.empty()) return bad("Invalid --container specification: no image given");
+        o.spec.container = arg;
+        break;
+      case kContainerMode:
+        if (arg != "exec" && arg != "run" && arg != "shell")
+          return bad("Invalid --container-mode argument: " + arg + " (exec, run or shell)");
+        o.spec.container_mode = arg;
+        break;
       case 'l': o.label = true; break;
       case 'u': o.unbuffered = true; break;
       case 'Q': o.quiet = true; break;
@@ -373,6 +390,7 @@ bool check_utf8(const char* prog, const SubmitOptions& o) {
       {"error file", &s.stderr_pattern},
       {"input file", &s.stdin_path},
       {"comment", &s.comment},
+      {"container image", &s.container},
       {"submit host", &s.submit_host},
   };
   for (const auto& [what, value] : fields)
@@ -393,6 +411,34 @@ bool check_utf8(const char* prog, const SubmitOptions& o) {
       ++line;
     }
     error(prog, "Batch script is not valid UTF-8 (line " + std::to_string(line) + ")");
+    return false;
+  }
+  return true;
+}
+
+bool finish_container(const char* prog, SubmitOptions& o) {
+  JobSpec& s = o.spec;
+  if (s.container.empty()) {
+    if (!s.container_mode.empty()) {
+      error(prog, "--container-mode requires --container");
+      return false;
+    }
+    return true;
+  }
+  // Relative to the directory of the submission, with "." and empty components dropped ("./x.sif"
+  // -> "/home/u/x.sif"); ".." is kept: through a symbolic link it need not mean the parent.
+  std::string path = s.container;
+  if (path.front() != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd)) path = std::string(cwd) + "/" + path;
+  }
+  std::string clean;
+  for (const auto& part : split(path, '/'))
+    if (!part.empty() && part != ".") clean += "/" + part;
+  s.container = clean.empty() ? "/" : clean;
+  struct stat st {};
+  if (::stat(s.container.c_str(), &st) != 0 || ::access(s.container.c_str(), R_OK) != 0) {
+    error(prog, "Unable to open container image " + s.container + ": " + std::strerror(errno));
     return false;
   }
   return true;

@@ -35,6 +35,11 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
 // options that depend on each other (--mem-per-cpu and -c).
 void finish_spec(SubmitOptions& o, char** envp);
 
+// --container: the image made absolute against the current directory and checked here (it must
+// exist and be readable), --container-mode only with it. Prints "<prog>: error: ..." and returns
+// false when refused.
+bool finish_container(const char* prog, SubmitOptions& o);
+
 // The controller keeps text as UTF-8: prints "<prog>: error: <what> is not valid UTF-8: ..." for
 // the first field of the finished spec (names, paths, arguments, environment, script) that is not,
 // and returns false.

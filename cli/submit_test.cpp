@@ -1,7 +1,10 @@
 #include "cli/submit.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -86,6 +89,13 @@ INSTANTIATE_TEST_SUITE_P(
         {"SignalEmpty", {"--signal="}, "sbatch: error: Invalid --signal specification\n"},
         {"TimeMinBad", {"--time-min=abc"}, "sbatch: error: Invalid --time-min specification\n"},
         {"TimeMinNegative", {"--time-min=-5"}, "sbatch: error: Invalid --time-min specification\n"},
+        {"ContainerEmpty", {"--container="}, "sbatch: error: Invalid --container specification: no image given\n"},
+        {"ContainerModeUnknown",
+         {"--container=x.sif", "--container-mode=debug"},
+         "sbatch: error: Invalid --container-mode argument: debug (exec, run or shell)\n"},
+        {"ContainerModeEmpty",
+         {"--container-mode="},
+         "sbatch: error: Invalid --container-mode argument:  (exec, run or shell)\n"},
     }),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -198,6 +208,73 @@ TEST(SubmitOptions, MemPerCpuTimesCpusWhateverTheOrder) {
   EXPECT_EQ(p.o.spec.mem_mb, UINT64_MAX);  // saturates rather than wraps
 }
 
+// --container once every source is parsed: the image made absolute against the current directory,
+// checked to exist; --container-mode only with it.
+class Container : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/submit-test.XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    std::ofstream(dir_ + "/x.sif") << "image";
+    std::filesystem::create_directory(dir_ + "/sandbox");
+    old_ = std::filesystem::current_path();
+    std::filesystem::current_path(dir_);
+  }
+  void TearDown() override {
+    std::filesystem::current_path(old_);
+    std::filesystem::remove_all(dir_);
+  }
+  // Parses `args`, then finishes the container options; "" when accepted, else what was printed.
+  std::string finish(std::vector<std::string> args, SubmitOptions& o) {
+    Parsed p = parse(std::move(args));
+    if (!p.ok) return p.err;
+    o = p.o;
+    testing::internal::CaptureStderr();
+    const bool ok = finish_container("sbatch", o);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(ok, err.empty());
+    return err;
+  }
+  std::string dir_;
+  std::filesystem::path old_;
+};
+
+TEST_F(Container, RelativeImageBecomesAbsolute) {
+  SubmitOptions o;
+  EXPECT_EQ(finish({"--container=./x.sif"}, o), "");
+  EXPECT_EQ(o.spec.container, dir_ + "/x.sif");
+  EXPECT_EQ(o.spec.container_mode, "");
+  EXPECT_EQ(finish({"--container", "sandbox/", "--container-mode=shell"}, o), "");
+  EXPECT_EQ(o.spec.container, dir_ + "/sandbox");
+  EXPECT_EQ(o.spec.container_mode, "shell");
+  EXPECT_EQ(finish({"--container=" + dir_ + "//sandbox/../x.sif", "--container-mode", "run"}, o), "");
+  EXPECT_EQ(o.spec.container, dir_ + "/sandbox/../x.sif");
+}
+
+TEST_F(Container, MissingImageIsRefused) {
+  SubmitOptions o;
+  EXPECT_EQ(finish({"--container=nosuch.sif"}, o),
+            "sbatch: error: Unable to open container image " + dir_ + "/nosuch.sif: No such file or directory\n");
+  EXPECT_EQ(finish({"--container=x.sif/inner.sif"}, o),
+            "sbatch: error: Unable to open container image " + dir_ + "/x.sif/inner.sif: Not a directory\n");
+}
+
+TEST_F(Container, ModeNeedsAnImage) {
+  SubmitOptions o;
+  EXPECT_EQ(finish({"--container-mode=run"}, o), "sbatch: error: --container-mode requires --container\n");
+  EXPECT_EQ(finish({}, o), "");
+}
+
+TEST_F(Container, LaterSourcesOverrideEarlierOnes) {  // #SBATCH --container=a, then --container=b
+  Parsed first = parse({"--container=nosuch.sif", "--container-mode=run"});
+  ASSERT_TRUE(first.ok);
+  Parsed p = parse({"--container=x.sif"}, first.o);
+  ASSERT_TRUE(p.ok);
+  EXPECT_TRUE(finish_container("sbatch", p.o));
+  EXPECT_EQ(p.o.spec.container, dir_ + "/x.sif");
+  EXPECT_EQ(p.o.spec.container_mode, "run");
+}
+
 struct Utf8Case {
   const char* name;
   std::vector<std::string> args;
@@ -226,6 +303,9 @@ INSTANTIATE_TEST_SUITE_P(
         {"Error", {"-e", "e\x80"}, "sbatch: error: error file is not valid UTF-8: e\\x80\n"},
         {"Input", {"-i", "i\x80"}, "sbatch: error: input file is not valid UTF-8: i\\x80\n"},
         {"Comment", {"--comment", "\xff"}, "sbatch: error: comment is not valid UTF-8: \\xff\n"},
+        {"Container",
+         {"--container", "/i/\xff.sif"},
+         "sbatch: error: container image is not valid UTF-8: /i/\\xff.sif\n"},
         {"NodeList", {"-w", "n\xff"}, "sbatch: error: node list is not valid UTF-8: n\\xff\n"},
         {"Exclude", {"-x", "n\xff"}, "sbatch: error: excluded nodes is not valid UTF-8: n\\xff\n"},
         {"Argument", {"x.sh", "ok", "\xff"}, "sbatch: error: script argument is not valid UTF-8: \\xff\n"},

@@ -69,6 +69,10 @@ int salloc(int argc, char** argv) {
   const char* prog = "salloc";
   SubmitOptions o;
   if (!parse_submit_options(prog, std::vector<std::string>(argv, argv + argc), o)) return 1;
+  if (!o.spec.container.empty() || !o.spec.container_mode.empty()) {  // the allocation runs no command
+    error(prog, "--container applies to srun and sbatch: give it to the srun steps inside the allocation");
+    return 1;
+  }
   std::vector<std::string> command = o.positional;
   if (command.empty()) {
     const char* shell = std::getenv("SHELL");

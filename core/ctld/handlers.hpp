@@ -13,6 +13,16 @@ using Handler = void (*)(CtlState&, const Request&, const Json&);
 // partition's max_time.
 inline constexpr const char* kInvalidTimeMin = "Invalid time-min specification (exceeds job's time or other limits)";
 
+// --container without a launch plugin: nothing would start the container, and the job would run
+// outside the image it asked for.
+inline constexpr const char* kNoContainers =
+    "--container is not supported on this cluster (no launch plugin is configured)";
+
+// srun --container-mode=run|shell may come without a command: the image's runscript or shell.
+inline bool image_has_command(const JobSpec& spec) {
+  return !spec.container.empty() && (spec.container_mode == "run" || spec.container_mode == "shell");
+}
+
 // Clients (requests.cpp).
 void on_ping(CtlState& s, const Request& r, const Json& body);
 void on_submit(CtlState& s, const Request& r, const Json& body);  // sbatch, srun

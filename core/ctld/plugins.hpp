@@ -51,6 +51,7 @@ class PluginSet {
   // The optional points' policies, nullptr when not configured.
   PreemptPolicy* preempt() const { return find<PreemptPolicy>(PreemptPolicy::kPoint); }
   RequeuePolicy* requeue() const { return find<RequeuePolicy>(RequeuePolicy::kPoint); }
+  LaunchPolicy* launch() const { return find<LaunchPolicy>(LaunchPolicy::kPoint); }
 
   // After a call answered Status::error: whether the failure belongs to the job it was about (the
   // plugin ran and crashed, threw, missed its deadline or failed), as opposed to a plugin that was

@@ -59,6 +59,7 @@ void on_submit(CtlState& s, const Request& r, const Json& b) {
   if (asked.batch && asked.script.empty()) return s.out.error(r.peer, "Batch job has no script");
   // srun needs a command; salloc's allocation has none but needs its channel (which ends it).
   if (!asked.batch && asked.argv.empty() && asked.io_endpoint.empty()) return s.out.error(r.peer, "No command given");
+  if (!asked.container.empty() && !s.plugins->launch()) return s.out.error(r.peer, kNoContainers);
   Job j = job_from_request(s, r, asked);
   const ClusterView cv = s.view();
   Status st = s.plugins->check_submit(j);  // the launch plugin: a job that could only fail at launch

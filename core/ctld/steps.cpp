@@ -15,7 +15,8 @@ void on_step(CtlState& s, const Request& r, const Json& b) {
   if (j->state == JobState::Pending) return s.out.error(r.peer, "Job is pending execution");
   if (j->state != JobState::Running || j->alloc.empty())
     return s.out.error(r.peer, "Job is in transitional state, try again later");
-  if (req.spec.argv.empty()) return s.out.error(r.peer, "No command given");
+  if (req.spec.argv.empty() && !image_has_command(req.spec)) return s.out.error(r.peer, "No command given");
+  if (!req.spec.container.empty() && !s.plugins->launch()) return s.out.error(r.peer, kNoContainers);
   const std::string& node = j->alloc.front().node;
   const Node* n = s.nodes.find(node);
   if (!n || !n->responding) return s.out.error(r.peer, "Required node not available (down, drained or reserved)");
@@ -40,6 +41,11 @@ void on_step(CtlState& s, const Request& r, const Json& b) {
   step.spec.name = asked.name;
   step.spec.container = asked.container;
   step.spec.container_mode = asked.container_mode;
+  // The launch plugin's submit-time checks (an image outside the allowed directories) hold for steps too.
+  if (const Status st = s.plugins->check_submit(step); st.code == Code::Reject || st.code == Code::Error) {
+    if (st.code == Code::Error) spdlog::warn("step of job={} by uid={} refused: {}", j->id, r.who.uid, st.message);
+    return s.out.error(r.peer, st.message);
+  }
   const std::uint32_t id = s.next_step[j->id]++;
   s.out.to_node(node, std::string(StepLaunch::kType), to_body(StepLaunch{step, id}));
   spdlog::info("job={} step={} on {} for uid={}", j->id, id, node, r.who.uid);

@@ -259,7 +259,8 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
   auto file = [&](const std::string& pattern) { return pattern.empty() ? "" : expand_output_pattern(pattern, pv); };
   // An allocation (salloc: no batch script, no command): one process holds it on its first node,
   // as Slurm's extern step does, so that limits, cancels and the end work as for any job.
-  const bool allocation = !j.spec.batch && j.spec.argv.empty();
+  // (srun --container-mode=run|shell without a command is no allocation: the image has the command.)
+  const bool allocation = !j.spec.batch && j.spec.argv.empty() && j.spec.container.empty();
   if (allocation) {
     s.stdin_path = s.stdout_path = s.stderr_path = "/dev/null";
   } else if (j.spec.batch) {
@@ -284,12 +285,18 @@ PreparedStep prepare_step(const Job& j, const StepContext& ctx) {
   } else if (allocation) {
     s.program = "/bin/sleep";
     s.argv = {"sleep", "infinity"};
-  } else {
+  } else if (!j.spec.argv.empty()) {  // empty: srun --container-mode=run|shell, the image's own command
     s.program = j.spec.argv.front();
     s.argv = j.spec.argv;
   }
   s.env = step_environment(j, nodelist, ctx, bind_devices(j, ctx, s));
-  if (ctx.launch && !allocation) apply_launch_plugin(j, ctx, s);
+  if (allocation) return s;  // the holder runs as it is
+  if (ctx.launch)
+    apply_launch_plugin(j, ctx, s);
+  else if (!j.spec.container.empty())  // never run a --container job outside its image
+    s.refused = "--container: node " + ctx.node + " has no launch plugin to start containers";
+  else if (s.argv.empty())
+    s.refused = "no command to run";
   return s;
 }
 

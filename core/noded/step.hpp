@@ -45,7 +45,7 @@ struct PreparedStep {
   std::string user;                          // the job's user name, as NSS knows it
   bool switch_user = false;                  // the agent runs as root and the job is not root's
   std::vector<gid_t> groups;                 // the user's groups (when switching)
-  std::string refused;                       // non-empty: the launch plugin refused the step (why)
+  std::string refused;                       // non-empty: why the step may not run (launch plugin...)
   int cgroup_procs = -1;                     // the step's cgroup (DeviceControl::prepare); -1: none
   std::string isolation_error;               // why the step runs without device isolation, if it does
 };

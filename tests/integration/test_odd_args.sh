@@ -80,6 +80,13 @@ odd_everything() {  # [live]: against a running cluster
   table sbatch -H --wrap true -- -J -p -t -N -n -c --mem --mem-per-cpu -G --gres --gpus-per-node \
     -w -x -D -o -e -i --open-mode -d --export --comment --signal --time-min
   for v in "${VALUES[@]}"; do run sbatch -H "$v"; run sbatch -H --wrap "$v"; done
+  # --container: odd images and modes are the CLI's to refuse; images that exist, named after every
+  # value, reach the controller (and its launch plugin), and so do odd commands run in an image.
+  table sbatch -H --wrap true -- --container --container-mode
+  for v in "${VALUES[@]}"; do
+    [ ${#v} -lt 200 ] && : > "img-$v" 2>/dev/null && run sbatch -H --container="img-$v" --wrap true
+    run srun --container=img- --container-mode=run "$v"
+  done
   # srun parses sbatch's options; what it adds is the command and the live job (against a running
   # cluster every value it accepts runs a job).
   table srun true -- -p -w
@@ -149,6 +156,7 @@ trap - EXIT
 
 # A running cluster.
 sed 's/^min_job_age = .*/min_job_age = 1/' "$HERE/cluster.toml" > /tmp/odd-args-$$.toml
+printf '\n[plugins.launch]\nlibrary = "launch_singularity"\n' >> /tmp/odd-args-$$.toml  # for --container
 cluster_up /tmp/odd-args-$$.toml
 rm -f /tmp/odd-args-$$.toml
 PHASE=live

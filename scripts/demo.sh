@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs dependencies, builds, starts a local cluster from etc/sluice.toml (one
-# controller, one node agent per node) and walks through the user guide's commands with their
-# real output, preemption and requeue of a checkpointing job included, then stops the cluster.
+# controller, one node agent per node; plus the launch plugin for containers) and walks through the
+# user guide's commands with their real output, preemption and requeue of a checkpointing job
+# included, then the container commands where Singularity or Apptainer is installed, and stops
+# the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,7 +13,18 @@ export PATH="$root/build/bin:$PATH"
 dir=$(mktemp -d /tmp/sluice-demo.XXXXXX)
 chmod 755 "$dir"
 trap 'sluice local down --dir "$dir"; rm -rf "$dir"' EXIT
-eval "$(sluice local up -f etc/sluice.toml --dir "$dir")"
+# etc/sluice.toml, and the launch plugin that runs --container jobs with the runtime installed here
+# (docs/containers.md), images allowed only from work/images.
+runtime=$(command -v singularity || command -v apptainer || true)
+cat > "$dir/demo.toml" <<TOML
+include = "$root/etc/sluice.toml"
+[plugins.launch]
+library = "launch_singularity"
+[plugins.launch.options]
+runtime = "$(basename "${runtime:-singularity}")"
+image_dirs = ["$dir/work/images"]
+TOML
+eval "$(sluice local up -f "$dir/demo.toml" --dir "$dir")"
 mkdir -p "$dir/work" && cd "$dir/work"
 
 show() { printf '\n$ %s\n' "$*"; eval "$@" || true; }
@@ -95,4 +108,43 @@ wait_state "$victim" COMPLETED 60 || true
 show "grep -v '^count ' count-$victim.out"
 show "grep '^count ' count-$victim.out | awk '{print \$2}' | xargs"
 show sacct -D -j "$victim,$urgent" -o JobID,JobName,Partition,State,ExitCode,Start,End,NodeList
+
+# Containers (docs/containers.md): the guide's container commands, run by the node's own runtime.
+containers() {
+  local rt image
+  if [ -z "$runtime" ]; then
+    printf '\nContainers: SKIPPED. Neither singularity nor apptainer is installed on this machine (Debian 12\n'
+    printf 'packages neither), so the container commands of the guide do not run here. The tests run them\n'
+    printf 'with a stand-in runtime instead (tests/integration/standin, docs/containers.md).\n'
+    return
+  fi
+  rt=$(basename "$runtime")
+  printf '\nContainers, with %s:\n' "$runtime"
+  mkdir -p images
+  if [ -n "${SLUICE_DEMO_IMAGE:-}" ]; then
+    image=images/$(basename "$SLUICE_DEMO_IMAGE")
+    ln "$SLUICE_DEMO_IMAGE" "$image" 2>/dev/null || cp -r "$SLUICE_DEMO_IMAGE" "$image"
+  else
+    image=images/alpine.sif
+    show "$rt pull $image docker://alpine:3.19"
+    if [ ! -e "$image" ]; then
+      printf '\nContainers: SKIPPED. No image: pulling docker://alpine:3.19 failed (no network?).\n'
+      printf 'Set SLUICE_DEMO_IMAGE=/path/to/image.sif to use an image of your own.\n'
+      return
+    fi
+  fi
+  show srun "$rt" exec "$image" cat /etc/os-release
+  # A GPU job: the launch plugin adds --nv and passes the job's GPUs into the container.
+  show srun --gres=gpu:t4:1 "$rt" exec "$image" sh -c "'echo CUDA_VISIBLE_DEVICES=\$CUDA_VISIBLE_DEVICES'"
+  show srun --container="$image" cat /etc/os-release
+  submit sbatch --container="$image" -o container-%j.out --wrap "'echo batch job inside; head -1 /etc/os-release'"
+  wait_state "$job" COMPLETED 30 || true
+  show "scontrol show job $job | grep Container="
+  show cat "container-$job.out"
+  # The image policy: images only from the allowed directories (image_dirs), checked at submission.
+  touch elsewhere.sif
+  show "grep -A2 'plugins.launch.options' $dir/demo.toml"
+  show sbatch --container=elsewhere.sif --wrap true
+}
+containers
 printf '\nThe cluster stops now. Start your own with:\n  sluice local up -f etc/sluice.toml --dir DIR\n'

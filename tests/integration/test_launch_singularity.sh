@@ -73,7 +73,7 @@ expect_eq "argv: singularity exec --nv --bind /tmp --cleanenv $img true" "$(head
   "--nv for a job with GPUs (whatever nv says about commands the job writes)"
 expect_match "SINGULARITYENV_CUDA_VISIBLE_DEVICES=[0-9]" "$(cat runtime.log)" "and its GPU binding"
 : > runtime.log
-check 0 "" "srun --container-mode=shell needs no command" srun --container=x.sif --container-mode=shell
+check 0 "" "srun --container-mode=shell needs no command" srun --container=x.sif --container-mode=shell < /dev/null
 expect_eq "argv: singularity shell --bind /tmp --cleanenv $img" "$(head -1 runtime.log)" "shell: no command after the image"
 : > runtime.log
 check 0 "" "srun --container-mode=run needs no command" srun --container=x.sif --container-mode=run

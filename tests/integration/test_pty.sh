@@ -3,10 +3,14 @@
 # types into it (send-keys) and reads the screen (capture-pane) as a user would. Covered: commands
 # and their answers, the terminal size at start and after a resize, Ctrl-C, Ctrl-Z and Ctrl-D on
 # the node's terminal, the exit code, the local terminal restored after every way out, the guide's
-# `srun --pty singularity shell x.sif` (stand-in runtime: see standin/singularity), and --pty
-# without a terminal (Slurm's two errors, then the job runs without one).
+# `srun --pty singularity shell x.sif` and `srun --pty --container=x.sif --container-mode=shell`
+# (the launch_singularity plugin; stand-in runtime: see standin/singularity), and --pty without a
+# terminal (Slurm's two errors, then the job runs without one).
 source "$(dirname "$0")/lib.sh"
-cluster_up
+conf=$(mktemp /tmp/sluice-pty.XXXXXX.toml)
+printf '%s\n' '' '[plugins.launch]' 'library = "launch_singularity"' | cat "$HERE/cluster.toml" - > "$conf"
+cluster_up "$conf"
+rm -f "$conf"
 
 command -v tmux > /dev/null || { fail "tmux is missing (scripts/deps.sh installs it)"; exit 1; }
 sock=$CLUSTER_DIR/tmux.sock
@@ -92,6 +96,16 @@ back_home
 type_line 'echo "rc3=$?"'
 expect_seen 'rc3=0' "leaving the container shell"
 expect_contains "argv: singularity shell x.sif" "$(cat "$WORK/standin.log")" "the runtime ran the guide's command"
+# The same through --container: the plugin starts the image's shell on the node's terminal.
+type_line 'srun --pty --container=x.sif --container-mode=shell'
+expect_seen 'Singularity>' "no shell prompt from --container-mode=shell"
+type_line 'echo in-image-$((6*7))'
+expect_seen 'in-image-42' "the image's shell did not answer"
+type_line 'exit 4'
+back_home
+type_line 'echo "rc4=$?"'
+expect_seen 'rc4=4' "leaving the image's shell"
+expect_contains "argv: singularity shell $WORK/x.sif" "$(cat "$WORK/standin.log")" "--container ran the image's shell"
 
 # srun killed while the node's shell runs: the job ends and the terminal is restored.
 rm -f "$WORK/after.stty"

@@ -2,11 +2,12 @@
 # The launch_singularity plugin on real node agents: `srun -G 1 singularity exec x.sif cmd` gets
 # --nv and the GPU binding for the container; a job without GPUs keeps its command; nv = "warn"
 # (after scontrol reconfigure) warns on the job's stderr instead. --container=IMAGE (srun, sbatch,
-# #SBATCH) runs the job in the image in each mode; an image outside image_dirs is refused at
-# submission, a missing image and an unknown mode by the CLI; a runtime missing on the node fails
-# the job with the reason and leaves the node up. Singularity and Apptainer are not packaged in
-# Debian 12: the runtime here is the stand-in in tests/integration/standin, which records its
-# command line and runs the inner command on the host.
+# #SBATCH, a job step) runs the job in the image in each mode; an image outside image_dirs is
+# refused at submission (a step's too), a missing image and an unknown mode by the CLI, salloc
+# --container by salloc; a runtime missing on the node fails the job with the reason and leaves the
+# node up. Singularity and Apptainer are not packaged in Debian 12: the runtime here is the stand-in
+# in tests/integration/standin, which records its command line and runs the inner command on the
+# host.
 source "$(dirname "$0")/lib.sh"
 conf=$(mktemp /tmp/sluice-launch.XXXXXX.toml)
 cat "$HERE/cluster.toml" - > "$conf" <<'TOML'
@@ -108,6 +109,20 @@ expect_match "^argv: singularity run --bind /tmp --bind /[^ ]+ --cleanenv $img /
   "#SBATCH --container and --container-mode"
 expect_eq "from the runscript" "$(cat "contained-$id.out")" "the stand-in ran it"
 
+# A job step (srun inside a batch script) in an image; salloc leaves --container to its steps.
+cat > step.sh <<'SH'
+#!/bin/sh
+srun --container=x.sif sh -c 'echo step $SLURM_JOB_ID.$SLURM_STEP_ID inside'
+SH
+: > runtime.log
+id=$(sbatch --parsable -o step-%j.out step.sh)
+wait_for 20 state_is "$id" COMPLETED || fail "job $id with a step in an image: $(job_state "$id")"
+expect_match "^step $id\.[0-9]+ inside$" "$(cat "step-$id.out")" "the step ran in the image, in the job"
+expect_eq "argv: singularity exec --bind /tmp --cleanenv $img sh -c echo step \$SLURM_JOB_ID.\$SLURM_STEP_ID inside" \
+  "$(head -1 runtime.log)" "started by the plugin"
+check 1 "salloc: error: --container applies to srun and sbatch: give it to the srun steps inside the allocation" \
+  "salloc --container is refused" salloc --container=x.sif true
+
 # Refused by the CLI at once: a missing image, an unknown mode.
 check 1 "sbatch: error: Unable to open container image $WORK/nosuch.sif: No such file or directory" \
   "a missing image" sbatch --container=nosuch.sif --wrap true
@@ -130,6 +145,10 @@ check 1 "sbatch: error: Batch job submission failed: container image $WORK/image
   "'..' does not get out of them" sbatch --container=images/../x.sif --wrap true
 expect_eq "$jobs_before" "$(squeue -h -t all | wc -l)" "no job was created"
 check 0 "ok" "an image inside image_dirs" srun --container=images/ok.sif echo ok
+id=$(sbatch --parsable -o outside-%j.out --wrap 'srun --container=x.sif true')
+wait_for 20 state_is "$id" FAILED || fail "job $id with a step outside image_dirs: $(job_state "$id")"
+expect_contains "container image $img is not in an allowed image directory" "$(cat "outside-$id.out")" \
+  "a step's image is checked too"
 
 # The runtime missing on the node: the job fails with the reason, the node stays up.
 echo 'runtime = "nosuch-runtime"' >> "$CLUSTER_CONF"

@@ -64,10 +64,11 @@ expect_seen 'after-interrupt' "Ctrl-C did not interrupt the command on the node"
 expect_eq "RUNNING" "$(squeue -h -n ptyjob -o %T)" "Ctrl-C leaves the job running"
 # Ctrl-Z stops it under the node shell's job control.
 type_line 'sleep 301'
-sleep 0.5
+wait_for 10 pgrep -x -f "sleep 301" || fail "the node's shell did not start sleep 301"
 tm send-keys -t pty C-z
 expect_seen 'Stopped' "Ctrl-Z did not stop the command on the node"
-type_line 'kill %1; echo killed-stopped'
+# (wait: reaped before `exit`, else bash answers "There are stopped jobs." and stays)
+type_line 'kill %1; wait; echo killed-stopped'
 expect_seen 'killed-stopped' "the shell did not take commands after Ctrl-Z"
 # The exit code comes back.
 type_line 'exit 3'

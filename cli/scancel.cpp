@@ -64,9 +64,9 @@ int scancel(int argc, char** argv) {
       }
       case 'v': verbose = true; break;
       case 'm': me = true; break;
-      case 'Q':
-      case 'f':
-      case 'b': break;
+      case 'f': body["full"] = true; break;
+      case 'b': body["batch"] = true; break;
+      case 'Q': break;
       case 'h': std::printf("Usage: scancel [OPTIONS] [job_id...]\n"); return 0;
       case 'V': std::printf("sluice %s\n", SLUICE_VERSION); return 0;
       default: std::fprintf(stderr, "Try \"scancel --help\" for more information\n"); return 1;

@@ -127,8 +127,9 @@ struct CancelFilter {
   }
 };
 
-// Cancels (or signals, with --signal) one job on behalf of `r`; the result for the reply.
-Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
+// Cancels (or signals, with --signal, to `scope`: Kill::scope) one job on behalf of `r`; the
+// result for the reply.
+Json cancel_one(CtlState& s, const Request& r, Job& j, int sig, const std::string& scope) {
   if (!s.may_act(r, j)) return {{"id", j.id}, {"error", "Access/permission denied"}};
   // A job being preempted or requeued may still be cancelled (it would come back otherwise).
   const bool stopping =
@@ -136,7 +137,9 @@ Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
   if (is_final(j.state) || (j.state == JobState::Completing && !stopping))
     return {{"id", j.id}, {"error", "Job/step already completing or completed"}};
   if (sig && sig != SIGKILL && (j.state == JobState::Running || stopping)) {
-    for (const auto& a : j.alloc) s.out.to_node(a.node, std::string(Kill::kType), to_body(Kill{j.id, sig, "signal"}));
+    Kill k{j.id, sig, "signal"};
+    k.scope = scope;
+    for (const auto& a : j.alloc) s.out.to_node(a.node, std::string(Kill::kType), to_body(k));
     return {{"id", j.id}};
   }
   s.handle(j, JobEvent(JobEventKind::Cancelled));
@@ -149,6 +152,7 @@ Json cancel_one(CtlState& s, const Request& r, Job& j, int sig) {
 void on_cancel(CtlState& s, const Request& r, const Json& b) {
   const Cancel c = parse_body<Cancel>(b);
   const int sig = c.signal;
+  const std::string scope = c.full ? "full" : c.batch ? "batch" : "steps";
   CancelFilter f;
   f.name = c.name;
   f.partition = c.partition;
@@ -166,12 +170,12 @@ void on_cancel(CtlState& s, const Request& r, const Json& b) {
       if (!j)
         results.push_back({{"id", id}, {"error", "Invalid job id specified"}});
       else if ((!f.uid || j->uid == *f.uid) && (f.name.empty() || j->spec.name == f.name))
-        results.push_back(cancel_one(s, r, *j, sig));
+        results.push_back(cancel_one(s, r, *j, sig, scope));
     }
   } else if (f.any()) {
     for (auto& [id, j] : s.jobs.all())
       if (!is_final(j.state) && j.state != JobState::Completing && f.matches(j) && (r.admin || j.uid == r.who.uid))
-        results.push_back(cancel_one(s, r, j, sig));
+        results.push_back(cancel_one(s, r, j, sig, scope));
   }
   s.sched_needed = true;
   s.out.reply(r.peer, {{"results", results}});

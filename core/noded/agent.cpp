@@ -357,6 +357,10 @@ void Agent::kill(const Kill& k) {
     spdlog::info("job={} preempted: signal={}{} grace={}s", id, sig, k.batch_only ? " (batch shell)" : "", k.grace);
     return;
   }
+  if (reason == "signal") {
+    signal_only(t, k);
+    return;
+  }
   if (reason == "cancel" || reason == "node_fail") notice(t, banner + " ***\n");
   if (reason == "requeue") notice(t, banner + " DUE TO JOB REQUEUE ***\n");
   ::kill(-t.pid, SIGCONT);
@@ -364,6 +368,22 @@ void Agent::kill(const Kill& k) {
   if (sig == SIGTERM && reason != "signal" && !t.kill_at) t.kill_at = at + kill_wait_;
   signal_steps(id, sig, sig == SIGTERM && reason != "signal" ? at + kill_wait_ : 0);
   spdlog::info("job={} signal={} reason={}", id, sig, reason);
+}
+
+void Agent::signal_only(Task& t, const Kill& k) {
+  const std::uint64_t id = k.id;
+  const bool batch = t.job.spec.batch;
+  const bool allocation = !batch && t.job.spec.argv.empty();  // salloc's holder: no step of its own
+  ::kill(-t.pid, SIGCONT);
+  if (k.scope == "batch") {
+    if (batch) ::kill(t.pid, k.signal);  // the shell alone: its children and the steps are left alone
+  } else {
+    // "steps" and "full": every step; an srun job's command is its step. "full" adds the batch
+    // shell and its children.
+    if ((!batch && !allocation) || (batch && k.scope == "full")) ::kill(-t.pid, k.signal);
+    signal_steps(id, k.signal, 0);
+  }
+  spdlog::info("job={} signal={} to {}", id, k.signal, k.scope);
 }
 
 void Agent::terminate(Task& t, Time at) {

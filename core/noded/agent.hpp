@@ -63,6 +63,9 @@ class Agent {
   // srun's requests on a task's channel (a step or a job): end it, or (salloc) give it back.
   void on_channel(Task& t, Time now);
   void kill(const Kill& k);
+  // scancel --signal (a Kill with reason "signal"): k.signal to what k.scope names (Kill::scope):
+  // the job's steps, its batch shell alone, or both with the shell's children. Ends nothing.
+  void signal_only(Task& t, const Kill& k);
   void terminate(Task& t, Time now);  // SIGCONT + SIGTERM to the job's processes, SIGKILL after kill_wait
   void reap();
   void finish(std::uint64_t id, bool launch_failed);

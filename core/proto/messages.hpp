@@ -149,7 +149,8 @@ struct StepLaunch {
 };
 
 // Signals a job. reason "cancel", "node_fail", "orphan": `signal` now, SIGKILL after the launch's
-// kill_wait unless it was SIGKILL already; "signal": `signal` only (scancel --signal); "preempt":
+// kill_wait unless it was SIGKILL already; "signal": `signal` only (scancel --signal), to what
+// `scope` names (scancel's -b/-f, below); "preempt":
 // `signal` (to the batch shell only with batch_only) as the warning, then after `grace` seconds
 // the kill as for "cancel". A repeated preempt of a job already warned changes nothing.
 struct Kill {
@@ -160,6 +161,11 @@ struct Kill {
   Time grace = 0;           // preempt: seconds from the warning to the kill
   bool batch_only = false;  // preempt: the warning goes to the batch shell only (--signal=B:)
   std::int64_t run = -1;    // only this run of the job (its restart count); -1: whichever runs
+  // "signal", as Slurm's scancel: "steps" (plain -s) the job's steps and not the batch shell (an
+  // srun job's command is its step; salloc's holder is no step); "batch" (-b) the batch shell's
+  // process alone, not its children nor the steps; "full" (-f) the batch shell, its children and
+  // every step.
+  std::string scope = "full";
   template <class V>
   void fields(V& v) {
     v.required("id", id);
@@ -168,6 +174,7 @@ struct Kill {
     v.optional("grace", grace);
     v.optional("batch_only", batch_only);
     v.optional("run", run);
+    v.optional("scope", scope);
   }
 };
 
@@ -250,12 +257,16 @@ struct Cancel {
   static constexpr std::string_view kType = "cancel";
   std::vector<std::uint64_t> ids;
   int signal = 0;
+  bool batch = false;  // scancel -b: the signal goes to the batch shell only
+  bool full = false;   // scancel -f: to the batch shell, its children and the steps (wins over -b)
   std::string user, name, partition;
   std::vector<std::string> states;
   template <class V>
   void fields(V& v) {
     v.optional("ids", ids);
     v.optional("signal", signal);
+    v.optional("batch", batch);
+    v.optional("full", full);
     v.optional("user", user);
     v.optional("name", name);
     v.optional("partition", partition);

@@ -25,14 +25,50 @@ expect_contains "Invalid job id specified" "$(scancel -v 99999 2>&1)" "scancel -
 out=$(scancel abc 2>&1); rc=$?
 expect_eq "1 scancel: error: Invalid job id abc" "$rc $out" "scancel abc"
 
-# --signal delivers a signal without ending the job.
-id=$(sbatch --parsable --wrap 'trap "echo got USR1" USR1; for i in $(seq 100); do sleep 0.1; done')
-wait_for 10 state_is "$id" RUNNING || fail "signal job did not start"
-sleep 0.5
-scancel --signal=USR1 "$id"
-wait_for 10 grep -q "got USR1" "slurm-$id.out" || fail "USR1 not delivered"
-expect_eq "RUNNING" "$(job_state "$id")" "the job keeps running after --signal"
-scancel "$id"
+# --signal delivers a signal without ending the job, routed as Slurm's scancel routes it: plain
+# -s to the job's steps (not the batch shell), -b to the batch shell alone, -f to both. The shell
+# runs its srun with USR1 ignored, so that -f (which reaches the shell's children) leaves it alone.
+cat > sig.sh <<'EOF'
+#!/bin/bash
+trap 'echo shell got USR1' USR1
+(trap '' USR1; exec srun bash -c 'trap "echo step got USR1" USR1; echo step ready; for i in $(seq 300); do sleep 0.1; done') &
+echo shell ready
+for i in $(seq 300); do sleep 0.1; done
+EOF
+signal_job() {  # signal_job VAR OPTION...: a sig.sh job, signalled once both traps are set; its id in VAR
+  local var=$1 id
+  shift
+  id=$(sbatch --parsable sig.sh)
+  wait_for 10 bash -c "grep -q 'step ready' slurm-$id.out && grep -q 'shell ready' slurm-$id.out" ||
+    fail "sig.sh job $id did not get ready"
+  scancel "$@" "$id" || fail "scancel $* $id exits $?"
+  printf -v "$var" %s "$id"
+}
+signal_job steps -s USR1
+signal_job batch --batch --signal=USR1
+signal_job full -f -s USR1
+wait_for 10 grep -q "step got USR1" "slurm-$steps.out" || fail "scancel -s: the step got no USR1"
+wait_for 10 grep -q "shell got USR1" "slurm-$batch.out" || fail "scancel -b: the batch shell got no USR1"
+wait_for 10 bash -c "grep -q 'step got USR1' slurm-$full.out && grep -q 'shell got USR1' slurm-$full.out" ||
+  fail "scancel -f: not both the shell and the step got USR1"
+sleep 1  # time for a wrongly routed signal to show
+expect_eq "step got USR1" "$(grep "got USR1" "slurm-$steps.out")" "scancel -s signals the steps, not the batch shell"
+expect_eq "shell got USR1" "$(grep "got USR1" "slurm-$batch.out")" "scancel -b signals the batch shell only"
+expect_eq 2 "$(grep -c "got USR1" "slurm-$full.out")" "scancel -f signals the batch shell and the steps"
+for id in $steps $batch $full; do
+  expect_eq "RUNNING" "$(job_state "$id")" "job $id keeps running after --signal"
+  scancel "$id"
+done
+# An srun job's command is its step: plain -s reaches it.
+srun -J sigstep bash -c 'trap "echo srun step got USR1" USR1; echo srun ready; for i in $(seq 300); do sleep 0.1; done' \
+  > "$WORK/srun_sig.out" 2>&1 &
+spid=$!
+wait_for 10 grep -q "srun ready" "$WORK/srun_sig.out" || fail "srun job did not get ready"
+sid=$(squeue -h -n sigstep -o %i)
+scancel -s USR1 "$sid"
+wait_for 10 grep -q "srun step got USR1" "$WORK/srun_sig.out" || fail "scancel -s: the srun job's command got no USR1"
+scancel "$sid"
+wait $spid 2>/dev/null
 
 # Ctrl-C twice within a second on srun cancels its job (one alone reports; test_srun_io).
 srun sleep 60 2>"$WORK/srun.err" &

@@ -32,13 +32,18 @@ struct AcctSpec {
   int width;
 };
 constexpr AcctSpec kAcctFields[] = {
-    {"Account", 10},         {"AllocCPUS", 10}, {"AllocNodes", 10}, {"AllocTRES", 10}, {"Comment", 14},
-    {"DerivedExitCode", 15}, {"Elapsed", 10},   {"ElapsedRaw", 10}, {"Eligible", 19},  {"End", 19},
-    {"ExitCode", 8},         {"GID", 6},        {"Group", 9},       {"JobID", -12},    {"JobIDRaw", -12},
-    {"JobName", 10},         {"NCPUS", 10},     {"NNodes", 8},      {"NodeList", 15},  {"NTasks", 8},
-    {"Priority", 10},        {"Partition", 10}, {"QOS", 10},        {"Reason", 22},    {"ReqCPUS", 8},
-    {"ReqMem", 10},          {"ReqNodes", 8},   {"ReqTRES", 10},    {"Restarts", 8},   {"Start", 19},
-    {"State", 10},           {"Submit", 19},    {"Timelimit", 10},  {"User", 9},       {"UID", 6},
+    {"Account", 10},   {"AllocCPUS", 10},  {"AllocNodes", 10},
+    {"AllocTRES", 10}, {"Comment", 14},    {"DerivedExitCode", 15},
+    {"Elapsed", 10},   {"ElapsedRaw", 10}, {"Eligible", 19},
+    {"End", 19},       {"ExitCode", 8},    {"GID", 6},
+    {"Group", 9},      {"JobID", -12},     {"JobIDRaw", -12},
+    {"JobName", 10},   {"NCPUS", 10},      {"NNodes", 8},
+    {"NodeList", 15},  {"NTasks", 8},      {"Priority", 10},
+    {"Partition", 10}, {"QOS", 10},        {"Reason", 22},
+    {"ReqCPUS", 8},    {"ReqMem", 10},     {"ReqNodes", 8},
+    {"ReqTRES", 10},   {"Restarts", 8},    {"Start", 19},
+    {"State", 10},     {"Submit", 19},     {"SystemComment", 15},
+    {"Timelimit", 10}, {"User", 9},        {"UID", 6},
     {"WorkDir", 20},
 };
 
@@ -88,6 +93,7 @@ std::string acct_value(const Job& j, const std::string& name, Time now) {
   if (name == "Start") return format_iso(j.state == JobState::Pending ? 0 : j.start_time);  // Unknown while pending
   if (name == "State") return state_name(j.state);
   if (name == "Submit") return format_iso(j.submit_time);
+  if (name == "SystemComment") return j.system_comment;
   if (name == "Timelimit") return limit == kNoValue ? "Partition_Limit" : format_hms(limit);
   if (name == "User") return user_of(j);
   if (name == "UID") return std::to_string(j.uid);
@@ -199,11 +205,11 @@ constexpr const char* kHelp =
     "\t           itself, not taking steps into consideration.\n";
 
 constexpr std::string_view kFieldNames[] = {
-    "Account", "AllocCPUS", "AllocNodes", "Comment",  "DerivedExitCode", "Elapsed",  "ElapsedRaw", "Eligible",
-    "End",     "ExitCode",  "GID",        "Group",    "JobID",           "JobIDRaw", "JobName",    "NCPUS",
-    "NNodes",  "NodeList",  "NTasks",     "Priority", "Partition",       "QOS",      "Reason",     "ReqCPUS",
-    "ReqMem",  "ReqNodes",  "Restarts",   "Start",    "State",           "Submit",   "Timelimit",  "User",
-    "UID",     "WorkDir"};
+    "Account", "AllocCPUS", "AllocNodes", "Comment",  "DerivedExitCode", "Elapsed",  "ElapsedRaw",    "Eligible",
+    "End",     "ExitCode",  "GID",        "Group",    "JobID",           "JobIDRaw", "JobName",       "NCPUS",
+    "NNodes",  "NodeList",  "NTasks",     "Priority", "Partition",       "QOS",      "Reason",        "ReqCPUS",
+    "ReqMem",  "ReqNodes",  "Restarts",   "Start",    "State",           "Submit",   "SystemComment", "Timelimit",
+    "User",    "UID",       "WorkDir"};
 
 // "2026-11-26", "2026-11-26T03:52[:09]", "now", "today" or "midnight": local time.
 std::optional<Time> parse_start(const std::string& s) {

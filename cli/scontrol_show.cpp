@@ -144,6 +144,7 @@ std::string show_job(const Job& j, Time now, const std::vector<Node>& nodes, con
   l.push_back("OverSubscribe=OK Contiguous=0 Licenses=(null) Network=(null)");
   l.push_back("Command=" + (j.spec.batch || j.spec.argv.empty() ? "(null)" : join(j.spec.argv, " ")));
   l.push_back("WorkDir=" + j.spec.workdir);
+  if (!j.system_comment.empty()) l.push_back("SystemComment=" + j.system_comment);
   if (j.spec.batch) job_stdio(j, l);
   l.push_back("Power=");
   job_tres_requests(j, l);

@@ -38,6 +38,8 @@ void job_ended(CtlState& s, const std::string& node, const JobEnded& e) {
   JobEvent ev(end_event(e));
   ev.exit_code = e.exit_code;
   ev.signal = e.signal;
+  ev.launch_failed = e.launch_failed;
+  ev.launch_error = e.launch_error;
   ev.from_node = node;
   s.handle(*j, ev);
 }

@@ -163,6 +163,7 @@ void Jobs::requeue(Job& j, const RequeueDecision& d, JobState run_end, Time now,
   j.alloc.clear();
   j.launched = false;
   j.gpu_usage.clear();
+  j.system_comment.clear();  // about the run that ended
   j.gpu_idle_since = 0;
   j.gpu_idle_flagged = false;
   j.preempt_mode = PreemptMode::Off;
@@ -217,6 +218,10 @@ bool Jobs::handle(Job& j, const JobEvent& e) {
     case E::TimedOut:
       j.exit_code = e.exit_code;
       j.term_signal = e.signal;
+      if (e.launch_failed) {  // it never ran: not the script's fault (Slurm's JobLaunchFailure)
+        j.reason = "JobLaunchFailure";
+        j.system_comment = e.launch_error;
+      }
       break;
     case E::Cancelled:
       if (j.state == S::Running) j.term_signal = SIGTERM;

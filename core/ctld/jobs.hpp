@@ -56,6 +56,8 @@ struct JobEvent {
   std::vector<NodeAlloc> alloc;          // Placed
   std::string stdout_path, stderr_path;  // LaunchConfirmed
   int exit_code = 0, signal = 0;         // Completed/Failed/TimedOut: the end report
+  bool launch_failed = false;            // Failed: the step never ran (reason JobLaunchFailure)
+  std::string launch_error;              // Failed with launch_failed: why (the job's system comment)
   std::string from_node;                 // the agent that reported it (LaunchConfirmed, ends)
   PreemptVictim preempt;                 // Preempted: mode and grace (preempt.job unused)
   std::uint64_t preempted_for = 0;       // Preempted: the pending job it is stopped for

@@ -180,6 +180,17 @@ TEST_F(JobsTest, EndReportsDecideTheFinalState) {
   EXPECT_EQ(bad.state, S::Failed);
   EXPECT_EQ(bad.exit_code, 3);
   EXPECT_EQ(bad.reason, "NonZeroExitCode");
+  Job& never = place(submit());  // the node could not start it (its -o directory is missing)
+  JobEvent launch(E::Failed);
+  launch.launch_failed = true;
+  launch.launch_error = "Could not open stdout file /missing/slurm-3.out: No such file or directory";
+  jobs_->handle(never, launch);
+  EXPECT_EQ(never.state, S::Failed);
+  EXPECT_EQ(never.reason, "JobLaunchFailure") << "a launch failure does not blame the script";
+  EXPECT_EQ(never.system_comment, "Could not open stdout file /missing/slurm-3.out: No such file or directory");
+  EXPECT_EQ(never.exit_code, 0);
+  store_->commit();
+  EXPECT_EQ(store_->get_job(never.id)->system_comment, launch.launch_error) << "kept for sacct";
   Job& slow = place(submit());
   jobs_->handle(slow, JobEvent(E::TimedOut));
   EXPECT_EQ(slow.state, S::Timeout);

@@ -38,6 +38,9 @@ struct Job : JobView {
   std::uint64_t preempted_for = 0;
   Time preempt_grace = 0;     // seconds from the warning (preempt_time) to the kill
   bool requeue_hold = false;  // scontrol requeuehold: the requeued job comes back held
+  // What the system says about the job's last run (Slurm's SystemComment): why its launch failed,
+  // with the path and the OS error ("Could not open stdout file /x/out: No such file or directory").
+  std::string system_comment;
 };
 
 }  // namespace sluice

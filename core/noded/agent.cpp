@@ -284,8 +284,8 @@ void Agent::launch(const Job& job, Time kill_wait) {
     spdlog::error("job={} launch failed: {}", id, why);
     notice(tr, "sluiced: error: " + why + "\n");
     tr.exited = true;
-    tr.status = 1 << 8;
-    finish(id, true);
+    tr.status = 0;  // it never ran: no exit code (Slurm's ExitCode=0:0 with JobLaunchFailure)
+    finish(id, why.empty() ? "launch failed" : why);
     return;
   }
   spdlog::debug("job={} launched pid={} user={}", id, spawned.pid, step.user);
@@ -423,17 +423,17 @@ void Agent::reap() {
     if (t.io && !t.io->drained(now())) continue;
     done.push_back(id);
   }
-  for (auto id : done) finish(id, false);
+  for (auto id : done) finish(id);
 }
 
-void Agent::finish(std::uint64_t id, bool launch_failed) {
+void Agent::finish(std::uint64_t id, const std::string& launch_error) {
   Task& t = tasks_.at(id);
   int code = 0, sig = 0;
   if (WIFEXITED(t.status)) code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) sig = WTERMSIG(t.status);
   if (t.released >= 0) code = t.released, sig = 0;  // salloc's command ended: that is the job's end
   signal_steps(id, SIGKILL, 0);                     // steps end with their allocation
-  const JobEnded end{id, code, sig, t.timed_out, launch_failed, t.job.restarts};
+  const JobEnded end{id, code, sig, t.timed_out, !launch_error.empty(), launch_error, t.job.restarts};
   if (t.io) t.io->send_exit(end);
   if (t.job.spec.batch) ::unlink((spool_ + "/job" + std::to_string(id) + ".sh").c_str());
   devices_.release(id, t.cgroup_procs);

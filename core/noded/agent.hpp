@@ -68,7 +68,8 @@ class Agent {
   void signal_only(Task& t, const Kill& k);
   void terminate(Task& t, Time now);  // SIGCONT + SIGTERM to the job's processes, SIGKILL after kill_wait
   void reap();
-  void finish(std::uint64_t id, bool launch_failed);
+  // The job's end report; `launch_error` non-empty: it never ran, and why (JobEnded::launch_error).
+  void finish(std::uint64_t id, const std::string& launch_error = {});
   void timers();
   // Time limits (agent.cpp, beside timers()): the job's --signal `seconds` before its deadline,
   // once (a second after its start when that moment comes earlier); a new time limit from the

@@ -57,7 +57,7 @@ void Agent::finish_step(std::pair<std::uint64_t, std::uint32_t> key) {
   auto it = steps_.find(key);
   if (it == steps_.end()) return;
   Task& t = it->second;
-  JobEnded end{key.first, 0, 0, false, t.pid < 0, t.job.restarts};
+  JobEnded end{key.first, 0, 0, false, t.pid < 0, {}, t.job.restarts};
   if (WIFEXITED(t.status)) end.exit_code = WEXITSTATUS(t.status);
   if (WIFSIGNALED(t.status)) end.signal = WTERMSIG(t.status);
   if (t.io) t.io->send_exit(end);

@@ -340,10 +340,10 @@ SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
   plan.program = s.program;
   plan.stdout_path = s.stdout_path;
   plan.stderr_path = s.stderr_path;
-  plan.open_out = "open " + s.stdout_path;
-  plan.open_err = "open " + s.stderr_path;
+  plan.open_out = "Could not open stdout file " + s.stdout_path;  // slurmstepd's words
+  plan.open_err = "Could not open stderr file " + s.stderr_path;
   plan.stdin_path = s.stdin_path;
-  plan.open_in = "open " + s.stdin_path;
+  plan.open_in = "Could not open stdin file " + s.stdin_path;
   plan.workdir = s.workdir;
   // Always O_APPEND (truncated first unless --open-mode=append): the agent appends its notices
   // ("*** JOB ... DUE TO PREEMPTION ***") to the same file, and the job's later writes must land

@@ -30,7 +30,8 @@ struct JobEnded {
   int exit_code = 0;           // WEXITSTATUS
   int signal = 0;              // the signal that ended it, 0 if none
   bool timed_out = false;      // the agent enforced the time limit
-  bool launch_failed = false;  // the step never ran (exec failure, refused by the launch plugin)
+  bool launch_failed = false;  // the step never ran (a file it needs not opened, refused by the launch plugin)
+  std::string launch_error;    // launch_failed: why ("Could not open stdout file /x/out: No such file or directory")
   std::uint32_t run = 0;       // the job's restart count at launch: which run of a requeued job ended
   template <class V>
   void fields(V& v) {
@@ -39,6 +40,7 @@ struct JobEnded {
     v.required("signal", signal);
     v.required("timed_out", timed_out);
     v.optional("launch_failed", launch_failed);
+    v.optional("launch_error", launch_error);
     v.optional("run", run);
   }
 };

@@ -72,7 +72,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Job, id, uid, gid, user, group, 
                                                 priority, submit_time, eligible_time, start_time, end_time, alloc,
                                                 exit_code, term_signal, restarts, preempt_time, launched, stdout_path,
                                                 stderr_path, gpu_usage, gpu_idle_since, gpu_idle_flagged, preempt_mode,
-                                                preempted_for, preempt_grace, requeue_hold)
+                                                preempted_for, preempt_grace, requeue_hold, system_comment)
 // A GPU on the wire: index and type always, the discovered facts only when known, so that node
 // lists (which an isolated plugin receives whenever the cluster changed) stay as small as before
 // discovery existed. Missing fields read as their defaults.

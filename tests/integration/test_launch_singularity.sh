@@ -163,7 +163,11 @@ wait_for 20 state_is "$id" FAILED || fail "job $id: $(job_state "$id")"
 node=$(squeue -h -t all -j "$id" -o %N)
 expect_match "the container runtime \"nosuch-runtime\" is not installed on node $node " "$(cat "missing-$id.out")" \
   "the batch job's output says why"
-expect_eq "ExitCode=1:0" "$(scontrol show job "$id" | grep -o 'ExitCode=[0-9:]*' | head -1)" "exit code 1"
+show=$(scontrol show job "$id")
+expect_contains "Reason=JobLaunchFailure" "$show" "a refused launch is JobLaunchFailure, not the script's exit"
+expect_eq "ExitCode=0:0" "$(grep -o 'ExitCode=[0-9:]*' <<<"$show" | head -1)" "no exit code: it never ran"
+expect_contains "SystemComment=launch/launch_singularity: the container runtime \"nosuch-runtime\" is not installed" \
+  "$show" "scontrol show job says why"
 expect_match "^(idle|mix)" "$(sinfo -h -n "$node" -o %t)" "node $node stays up"
 expect_match "State=(IDLE|MIXED)" "$(scontrol show node "$node")" "scontrol show node agrees"
 check 0 "still" "jobs without a container still run there" srun -w "$node" echo still

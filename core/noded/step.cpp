@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "core/plugin/guarded.hpp"
 #include "core/slurm/hostlist.hpp"
@@ -104,10 +105,13 @@ struct ChildPlan {
     execve(c.c_str(), p.argv, p.envp);
     if (errno != ENOENT) exec_errno = errno;
   }
+  // As slurmstepd: the task ran and could not exec its program. The reason goes to the task's
+  // stderr, and the task exits with the errno (2 for a program not found): not a launch failure.
   char buf[600];
-  int n = std::snprintf(buf, sizeof buf, "execve(): %s: %s", p.program.c_str(), std::strerror(exec_errno));
-  (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
-  _exit(127);
+  int n = std::snprintf(buf, sizeof buf, "sluiced: error: execve(): %s: %s\n", p.program.c_str(),
+                        std::strerror(exec_errno));
+  (void)!::write(2, buf, static_cast<size_t>(n));
+  _exit(exec_errno);
 }
 
 // The user's name and groups, resolved before any fork (NSS is not async-signal-safe).
@@ -326,17 +330,24 @@ SpawnedStep spawn_step(const Job& j, const PreparedStep& s) {
   argvp.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  std::string search_path = "/usr/local/bin:/usr/bin:/bin";
+  // The program is looked up with the job's own PATH (slurmstepd's rule): a job whose environment
+  // has no PATH (srun --export=MYVAR=1) runs only a program named with its path, or one in its
+  // working directory.
+  std::optional<std::string> search_path;
   for (const auto& e : env)
-    if (starts_with(e, "PATH=")) search_path = e.substr(5);
+    if (starts_with(e, "PATH=")) {
+      search_path = e.substr(5);
+      break;
+    }
 
   // Everything the child needs is prepared here: after vfork it shares our memory (and the
   // ZeroMQ threads keep running), so it may only make system calls -- no allocation -- until exec.
   ChildPlan plan;
-  if (s.program.find('/') != std::string::npos)
+  if (s.program.find('/') != std::string::npos || !search_path)
     plan.candidates.push_back(s.program);
   else
-    for (const auto& dir : split(search_path, ':')) plan.candidates.push_back(dir + "/" + s.program);
+    for (const auto& dir : split(*search_path, ':', true))  // an empty entry is the working directory
+      plan.candidates.push_back(dir.empty() ? s.program : dir + "/" + s.program);
   plan.program = s.program;
   plan.stdout_path = s.stdout_path;
   plan.stderr_path = s.stderr_path;

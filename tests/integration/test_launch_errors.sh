@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A job that cannot start (a file it needs cannot be opened on the node) ends FAILED with reason
 # JobLaunchFailure, ExitCode 0:0 and the path with the OS error in scontrol show job and sacct
-# (SystemComment).
+# (SystemComment); a program that cannot be executed is the task's own failure, as in Slurm:
+# "execve(): PROG: ERROR" on its stderr, exit code errno. The program is looked up with the job's
+# own PATH.
 source "$(dirname "$0")/lib.sh"
 cluster_up
 
@@ -36,3 +38,24 @@ id=$(sbatch --parsable --wrap 'echo fine')
 wait_for 10 state_is "$id" COMPLETED || fail "an ordinary job after them: $(job_state "$id")"
 expect_eq "None" "$(scontrol show job "$id" | grep -o 'Reason=[^ ]*' | cut -d= -f2)" "an ordinary job keeps Reason=None"
 expect_eq "" "$(scontrol show job "$id" | grep SystemComment)" "and shows no SystemComment"
+
+# The program is looked up with the job's PATH, not the node agent's.
+mkdir -p "$WORK/bin" && printf '#!/bin/sh\necho mine\n' > "$WORK/bin/mytool" && chmod 755 "$WORK/bin/mytool"
+expect_eq "mine" "$(PATH=$WORK/bin:$PATH srun mytool)" "a program in the job's own PATH runs"
+out=$(srun --export=MYVAR=1 hostname 2>&1); rc=$?
+expect_eq 2 "$rc" "srun --export=MYVAR=1 hostname: no PATH in the job, srun exits 2 as Slurm's"
+expect_contains "execve(): hostname: No such file or directory" "$out" "the task says why"
+expect_match "srun: error: n[0-9]+: task 0: Exited with exit code 2" "$out" "task exit code 2"
+sid=$(squeue -h -t all -n hostname -o %i | tail -1)
+expect_eq "FAILED NonZeroExitCode 2:0" "$(sacct -n -P -j "$sid" -o State,Reason,ExitCode | tr '|' ' ')" \
+  "the task ran: FAILED with exit code 2, not a launch failure"
+expect_eq "1" "$(srun --export=MYVAR=1 /usr/bin/printenv MYVAR)" "a program named by its path runs without PATH"
+out=$(srun --export=PATH=/nonexistent hostname 2>&1); rc=$?
+expect_eq 2 "$rc" "a PATH without the program: exit 2"
+out=$(srun /nonexistent/prog 2>&1); rc=$?
+expect_eq "2" "$rc" "srun of a missing path exits 2"
+expect_contains "execve(): /nonexistent/prog: No such file or directory" "$out" "and names it"
+printf 'data\n' > "$WORK/notexec" && chmod 644 "$WORK/notexec"
+out=$(srun "$WORK/notexec" 2>&1); rc=$?
+expect_eq 13 "$rc" "a file that is not executable: exit 13 (EACCES), as slurmstepd's exit(errno)"
+expect_contains "execve(): $WORK/notexec: Permission denied" "$out" "and says so"

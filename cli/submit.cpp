@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "core/slurm/dependency.hpp"
+#include "core/slurm/export_env.hpp"
 #include "core/slurm/gres.hpp"
 #include "core/slurm/hostlist.hpp"
 #include "core/slurm/mem.hpp"
@@ -357,20 +358,11 @@ void finish_spec(SubmitOptions& o, char** envp) {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   s.submit_host = host;
-  // --export: ALL (default), NONE, or [ALL,]NAME[=value],...
-  s.env.clear();
-  auto parts = split(o.export_mode, ',');
-  const bool all = o.export_mode.empty() || (!parts.empty() && parts[0] == "ALL");
-  if (all)
-    for (char** e = envp; e && *e; ++e) s.env.emplace_back(*e);
-  for (const auto& p : parts) {
-    if (p == "ALL" || p == "NONE") continue;
-    if (p.find('=') != std::string::npos) {
-      s.env.push_back(p);
-    } else if (!all) {
-      if (const char* v = getenv(p.c_str())) s.env.push_back(p + "=" + v);
-    }
-  }
+  // --export: ALL (default), NONE, or [ALL,]NAME[=value],...; one entry per name, the caller's
+  // value first (core/slurm/export_env.hpp).
+  std::vector<std::string> caller;
+  for (char** e = envp; e && *e; ++e) caller.emplace_back(*e);
+  s.env = export_environment(o.export_mode, caller);
 }
 
 bool check_utf8(const char* prog, const SubmitOptions& o) {

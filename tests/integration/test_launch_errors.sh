@@ -3,7 +3,7 @@
 # JobLaunchFailure, ExitCode 0:0 and the path with the OS error in scontrol show job and sacct
 # (SystemComment); a program that cannot be executed is the task's own failure, as in Slurm:
 # "execve(): PROG: ERROR" on its stderr, exit code errno. The program is looked up with the job's
-# own PATH.
+# own PATH. --export's precedence for ALL,VAR=value (core/slurm/export_env.hpp).
 source "$(dirname "$0")/lib.sh"
 cluster_up
 
@@ -59,3 +59,17 @@ printf 'data\n' > "$WORK/notexec" && chmod 644 "$WORK/notexec"
 out=$(srun "$WORK/notexec" 2>&1); rc=$?
 expect_eq 13 "$rc" "a file that is not executable: exit 13 (EACCES), as slurmstepd's exit(errno)"
 expect_contains "execve(): $WORK/notexec: Permission denied" "$out" "and says so"
+
+# --export=ALL,VAR=value: the caller's value wins for a variable it has (Slurm's man pages); one
+# entry per variable. Without ALL the given value is the job's.
+expect_eq "outer" "$(FOO=outer srun --export=ALL,FOO=inner printenv FOO)" "srun ALL,FOO=inner: the caller's FOO"
+expect_eq "1" "$(FOO=outer srun --export=ALL,FOO=inner env | grep -c '^FOO=')" "srun: one FOO in the environment"
+expect_eq "inner" "$(env -u FOO srun --export=ALL,FOO=inner printenv FOO)" "srun ALL,FOO=inner without a caller's FOO"
+expect_eq "inner" "$(FOO=outer srun --export=FOO=inner /usr/bin/printenv FOO)" "srun FOO=inner without ALL: the given value"
+expect_eq "outer" "$(FOO=outer srun --export=FOO,PATH /usr/bin/printenv FOO)" "srun --export=FOO: the caller's value"
+id=$(FOO=outer sbatch --parsable --export=ALL,FOO=inner --wrap 'env | grep "^FOO="')
+wait_for 10 state_is "$id" COMPLETED || fail "sbatch ALL,FOO=inner: $(job_state "$id")"
+expect_eq "FOO=outer" "$(cat "slurm-$id.out")" "sbatch ALL,FOO=inner: one FOO, the caller's"
+id=$(FOO=outer sbatch --parsable --export=FOO=inner,PATH --wrap 'env | grep "^FOO="')
+wait_for 10 state_is "$id" COMPLETED || fail "sbatch FOO=inner: $(job_state "$id")"
+expect_eq "FOO=inner" "$(cat "slurm-$id.out")" "sbatch FOO=inner without ALL: the given value"

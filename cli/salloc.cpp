@@ -68,7 +68,7 @@ std::vector<std::string> allocation_environment(const Job& j, const SubmitOption
 int salloc(int argc, char** argv) {
   const char* prog = "salloc";
   SubmitOptions o;
-  if (!parse_submit_options(prog, std::vector<std::string>(argv, argv + argc), o)) return 1;
+  if (!parse_submit_options(prog, std::vector<std::string>(argv, argv + argc), o)) return o.error_exit;
   if (!o.spec.container.empty() || !o.spec.container_mode.empty()) {  // the allocation runs no command
     error(prog, "--container applies to srun and sbatch: give it to the srun steps inside the allocation");
     return 1;

@@ -76,7 +76,7 @@ int sbatch(int argc, char** argv) {
   const std::vector<std::string> args(argv, argv + argc);
   // The command line alone first: it names the script (or --wrap), and its errors come first.
   SubmitOptions cmdline;
-  if (!parse_submit_options(kProg, args, cmdline)) return 1;
+  if (!parse_submit_options(kProg, args, cmdline)) return cmdline.error_exit;
   const bool wrap = !cmdline.wrap.empty();
   if (wrap && !cmdline.positional.empty()) {
     error(kProg, "script arguments not permitted with --wrap option");
@@ -115,7 +115,7 @@ int sbatch(int argc, char** argv) {
   }
   std::vector<std::string> words = {kProg};
   words.insert(words.end(), directives.words.begin(), directives.words.end());
-  if (!parse_submit_options(kProg, words, o)) return 1;
+  if (!parse_submit_options(kProg, words, o)) return o.error_exit;
   if (!o.positional.empty()) {
     error(kProg, "Invalid directive found in batch script: " + o.positional[0]);
     return 255;
@@ -124,8 +124,8 @@ int sbatch(int argc, char** argv) {
   for (const auto& e : kEnvOptions)
     if (const char* v = std::getenv(e.var))
       env.push_back(e.flag ? std::string(e.option) : e.option + ("=" + std::string(v)));
-  if (!parse_submit_options(kProg, env, o)) return 1;
-  if (!parse_submit_options(kProg, args, o)) return 1;
+  if (!parse_submit_options(kProg, env, o)) return o.error_exit;
+  if (!parse_submit_options(kProg, args, o)) return o.error_exit;
 
   o.spec.script = script;
   o.spec.batch = true;

@@ -105,7 +105,7 @@ void settle_input(JobSpec& s) {
 int srun(int argc, char** argv) {
   const char* prog = "srun";
   SubmitOptions o;
-  if (!parse_submit_options(prog, std::vector<std::string>(argv, argv + argc), o)) return 1;
+  if (!parse_submit_options(prog, std::vector<std::string>(argv, argv + argc), o)) return o.error_exit;
   // --container-mode=run or shell: the image's runscript or shell is the command.
   const bool image_command =
       !o.spec.container.empty() && (o.spec.container_mode == "run" || o.spec.container_mode == "shell");

@@ -202,15 +202,15 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
     switch (c) {
       case 'J': o.spec.name = arg, o.name_set = true; break;
       case 'p': o.spec.partition = arg; break;
-      case 't': {  // as Slurm, 0 reads as UNLIMITED
+      case 't': {  // as Slurm, 0 reads as UNLIMITED; a malformed time exits 255 as Slurm's exit(-1)
         auto t = parse_time_limit(arg);
-        if (!t) return bad("Invalid --time specification");
+        if (!t) return o.error_exit = 255, bad("Invalid --time specification");
         o.spec.time_limit = *t == 0 ? kUnlimited : *t;
         break;
       }
-      case kTimeMin: {  // as Slurm, 0 reads as UNLIMITED
+      case kTimeMin: {  // as Slurm, 0 reads as UNLIMITED; malformed: exit 255
         auto t = parse_time_limit(arg);
-        if (!t) return bad("Invalid --time-min specification");
+        if (!t) return o.error_exit = 255, bad("Invalid --time-min specification");
         o.spec.time_min = *t == 0 ? kUnlimited : *t;
         break;
       }

@@ -24,11 +24,16 @@ struct SubmitOptions {
   std::optional<std::uint64_t> mem_per_cpu_mb;  // --mem-per-cpu; times -c once all options are in
   std::array<std::string, 3> gpu_types;         // the type -G, --gpus-per-node/--gres, --gpus-per-task named
   std::vector<std::string> positional;          // script and its args / command and its args
+  // The exit status a failed parse calls for: 255 where Slurm's option parser exits with -1 (a
+  // malformed --time or --time-min, slurm_opt.c), else 1.
+  int error_exit = 1;
 };
 
 // Parses argv (argv[0] is the program name) into `o`, later options overriding earlier ones and
 // those `o` already holds. Stops at the first non-option (the script or command). Prints a
-// Slurm-style error and returns false on bad input.
+// Slurm-style error and returns false on bad input, with the exit status it calls for in
+// o.error_exit. -t/--time and --time-min take Slurm's forms (parse_time_limit), 0 read as
+// UNLIMITED; seconds are kept, the controller rounds them up (controller.time_resolution).
 bool parse_submit_options(const char* prog, const std::vector<std::string>& args, SubmitOptions& o);
 
 // Fills env, workdir, submit host from the caller's environment (honouring --export) and settles

@@ -31,6 +31,7 @@ struct BadCase {
   const char* name;
   std::vector<std::string> args;
   const char* err;
+  int exit_status = 1;  // o.error_exit: 255 where Slurm's parser exits with -1
 };
 
 class BadOption : public testing::TestWithParam<BadCase> {};
@@ -39,6 +40,7 @@ TEST_P(BadOption, IsRefusedWithSlurmsMessage) {
   const Parsed p = parse(GetParam().args);
   EXPECT_FALSE(p.ok);
   EXPECT_EQ(p.err, GetParam().err);
+  EXPECT_EQ(p.o.error_exit, GetParam().exit_status);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -87,8 +89,15 @@ INSTANTIATE_TEST_SUITE_P(
         {"SignalSecondsPast16Bits", {"--signal=USR1@65536"}, "sbatch: error: Invalid --signal specification\n"},
         {"SignalJunk", {"--signal", "B:USR1@3x"}, "sbatch: error: Invalid --signal specification\n"},
         {"SignalEmpty", {"--signal="}, "sbatch: error: Invalid --signal specification\n"},
-        {"TimeMinBad", {"--time-min=abc"}, "sbatch: error: Invalid --time-min specification\n"},
-        {"TimeMinNegative", {"--time-min=-5"}, "sbatch: error: Invalid --time-min specification\n"},
+        // A malformed time: Slurm's message, exit 255 (slurm_opt.c's exit(-1)).
+        {"TimeGarbage", {"--time=abc"}, "sbatch: error: Invalid --time specification\n", 255},
+        {"TimeNegative", {"-t", "-5"}, "sbatch: error: Invalid --time specification\n", 255},
+        {"TimeEmpty", {"--time="}, "sbatch: error: Invalid --time specification\n", 255},
+        {"TimeTooManyFields", {"-t", "1:2:3:4"}, "sbatch: error: Invalid --time specification\n", 255},
+        {"TimeFraction", {"-t", "1.5"}, "sbatch: error: Invalid --time specification\n", 255},
+        {"TimeDaysOnly", {"-t", "5-"}, "sbatch: error: Invalid --time specification\n", 255},
+        {"TimeMinBad", {"--time-min=abc"}, "sbatch: error: Invalid --time-min specification\n", 255},
+        {"TimeMinNegative", {"--time-min=-5"}, "sbatch: error: Invalid --time-min specification\n", 255},
         {"ContainerEmpty", {"--container="}, "sbatch: error: Invalid --container specification: no image given\n"},
         {"ContainerModeUnknown",
          {"--container=x.sif", "--container-mode=debug"},
@@ -170,6 +179,41 @@ TEST(SubmitOptions, SignalAndTimeMin) {
   EXPECT_EQ(parse({}).o.spec.time_min, kNoValue);
   EXPECT_EQ(parse({}).o.spec.signal, SignalSpec{});
 }
+
+// -t as Slurm reads it. Seconds are kept here; the controller rounds them up to whole minutes
+// (controller.time_resolution; core/slurm/timefmt_test.cpp RoundUpLimit has "10:30" -> 00:11:00).
+struct TimeCase {
+  const char* name;
+  const char* in;
+  Time want;
+};
+
+class TimeOption : public testing::TestWithParam<TimeCase> {};
+
+TEST_P(TimeOption, Reads) {
+  for (const char* prog : {"sbatch", "srun"}) {
+    const Parsed p = parse({"-t", GetParam().in}, {}, prog);
+    ASSERT_TRUE(p.ok) << p.err;
+    EXPECT_EQ(p.o.spec.time_limit, GetParam().want) << prog;
+    const Parsed min = parse({std::string("--time-min=") + GetParam().in}, {}, prog);
+    ASSERT_TRUE(min.ok) << min.err;
+    EXPECT_EQ(min.o.spec.time_min, GetParam().want) << prog << " --time-min";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, TimeOption,
+                         testing::ValuesIn(std::vector<TimeCase>{
+                             {"MinutesSeconds", "10:30", 630},
+                             {"DaysHMS", "5-1:2:3", 5 * 86400 + 3600 + 2 * 60 + 3},
+                             {"Minutes", "90", 5400},
+                             // Every way of saying "no limit": then the partition's maximum applies.
+                             {"MinusOne", "-1", kUnlimited},
+                             {"Unlimited", "UNLIMITED", kUnlimited},
+                             {"Infinite", "infinite", kUnlimited},
+                             {"Zero", "0", kUnlimited},
+                             {"ZeroMinutesSeconds", "0:00", kUnlimited},
+                         }),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // srun has no batch shell: like Slurm's srun it refuses "B:", and takes the rest as sbatch does.
 TEST(SubmitOptions, SrunSignal) {

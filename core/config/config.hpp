@@ -35,10 +35,13 @@ struct ControllerConfig {
   // against a controller crash or kill -9; the last commits can be lost in a power failure).
   // "full": also fsync'd before the reply (safe against power loss; one fsync per loop iteration).
   std::string sync = "normal";
-  Time node_timeout = 30;                      // seconds without a heartbeat before a node is DOWN
-  Time heartbeat_interval = 5;                 // seconds between node agent heartbeats
-  Time kill_wait = 30;                         // seconds between SIGTERM and SIGKILL
-  Time min_job_age = 300;                      // seconds a finished job stays in memory (then sacct only)
+  Time node_timeout = 30;       // seconds without a heartbeat before a node is DOWN
+  Time heartbeat_interval = 5;  // seconds between node agent heartbeats
+  Time kill_wait = 30;          // seconds between SIGTERM and SIGKILL
+  Time min_job_age = 300;       // seconds a finished job stays in memory (then sacct only)
+  // Job time limits (-t, --time-min, scontrol update TimeLimit=) are rounded up to a multiple of
+  // this many seconds. 60: Slurm's whole minutes; 1 keeps seconds (test clusters with short limits).
+  Time time_resolution = 60;
   std::vector<std::string> admins = {"root"};  // users (names) allowed to act on every job
   std::vector<std::string> plugin_dirs;        // searched in order; the build's dir is appended
 };

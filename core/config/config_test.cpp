@@ -92,6 +92,7 @@ TEST(ConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(cfg->cluster_name, "sluice");
   EXPECT_EQ(cfg->controller.address, cfg->controller.listen);
   EXPECT_EQ(cfg->controller.node_timeout, 30);
+  EXPECT_EQ(cfg->controller.time_resolution, 60) << "Slurm's whole minutes";
   EXPECT_THAT(cfg->controller.admins, ElementsAre("root"));
   EXPECT_EQ(cfg->auth.type, "munge");
   const Partition& p = cfg->partitions.at(0);
@@ -262,7 +263,7 @@ TEST_F(ConfigFilesTest, LaterIncludesOverrideEarlierOnes) {
   std::filesystem::create_directories(dir_ + "/sub");
   write("a.toml", kBase);
   write("sub/b.toml", "include = \"c.toml\"\n[cluster]\nname = \"b\"\n[controller]\nnode_timeout = 20\n");
-  write("sub/c.toml", "[controller]\nnode_timeout = 30\nkill_wait = 7\n");
+  write("sub/c.toml", "[controller]\nnode_timeout = 30\nkill_wait = 7\ntime_resolution = 1\n");
   const std::string top = write("top.toml", "include = [\"a.toml\", \"sub/b.toml\"]\n");
   std::vector<std::string> errors;
   auto cfg = load_config(top, errors);
@@ -270,6 +271,7 @@ TEST_F(ConfigFilesTest, LaterIncludesOverrideEarlierOnes) {
   EXPECT_EQ(cfg->cluster_name, "b");
   EXPECT_EQ(cfg->controller.node_timeout, 20);
   EXPECT_EQ(cfg->controller.kill_wait, 7);
+  EXPECT_EQ(cfg->controller.time_resolution, 1);
   EXPECT_EQ(cfg->controller.listen, "tcp://10.0.0.1:6817");
 }
 

@@ -30,6 +30,7 @@ void read_controller(Section s, ControllerConfig& c) {
   }
   s.read("kill_wait", c.kill_wait, 0);
   s.read("min_job_age", c.min_job_age, 0);
+  s.read("time_resolution", c.time_resolution, 1);
   s.read("admins", c.admins);
   s.read("plugin_dirs", c.plugin_dirs);
   s.finish();

@@ -42,7 +42,8 @@ void on_acct(CtlState& s, const Request& r, const Json& body);             // sa
 void on_update_job(CtlState& s, const Request& r, const Json& body);
 
 // A job as the caller of `r` submits `spec`: the caller's uid, gid, user and group names, submit
-// and eligible time now, reason "None", and at least one task per node (-n below -N). The id is
+// and eligible time now, reason "None", at least one task per node (-n below -N), and its time
+// limit and --time-min rounded up to controller.time_resolution (round_up_limit). The id is
 // left for the caller to assign. Used by submissions and by scontrol whatif --job.
 Job job_from_request(const CtlState& s, const Request& r, JobSpec spec);
 

@@ -48,6 +48,9 @@ Job job_from_request(const CtlState& s, const Request& r, JobSpec spec) {
   j.submit_time = j.eligible_time = s.now();
   j.reason = "None";
   if (j.spec.ntasks < j.spec.nodes) j.spec.ntasks = j.spec.nodes;
+  // Limits in whole minutes, as Slurm keeps them (controller.time_resolution), before any policy.
+  j.spec.time_limit = round_up_limit(j.spec.time_limit, s.cfg->controller.time_resolution);
+  j.spec.time_min = round_up_limit(j.spec.time_min, s.cfg->controller.time_resolution);
   return j;
 }
 

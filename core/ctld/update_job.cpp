@@ -23,9 +23,9 @@ void on_update_job(CtlState& s, const Request& r, const Json& b) {
   const UpdateJob u = parse_body<UpdateJob>(b);
   Job* j = s.jobs.find(u.id);
   if (!j) return s.out.error(r.peer, "Invalid job id specified");
-  if (!s.may_act(r, *j)) return s.out.error(r.peer, "Invalid user id");      // Slurm's ESLURM_USER_ID_MISSING
-  if (u.time_limit == kNoValue) return s.out.reply(r.peer, Json::object());  // nothing to change
-  const Time limit = u.time_limit;
+  if (!s.may_act(r, *j)) return s.out.error(r.peer, "Invalid user id");                // Slurm's ESLURM_USER_ID_MISSING
+  if (u.time_limit == kNoValue) return s.out.reply(r.peer, Json::object());            // nothing to change
+  const Time limit = round_up_limit(u.time_limit, s.cfg->controller.time_resolution);  // as at submission
   if (limit != kUnlimited && limit < 1)  // the core's own rule for any time limit (admission_problem)
     return s.out.error(r.peer, "Requested time limit is invalid (missing or exceeds some limit)");
   if (is_final(j->state) || j->state == JobState::Completing || (j->state == JobState::Running && j->preempt_time))

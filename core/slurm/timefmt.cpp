@@ -40,7 +40,7 @@ std::tm local(Time t) {
 
 std::optional<Time> parse_time_limit(std::string_view s) {
   const std::string lower = to_lower(s);
-  if (lower == "unlimited" || lower == "infinite") return kUnlimited;
+  if (lower == "unlimited" || lower == "infinite" || lower == "-1") return kUnlimited;
   const std::size_t dash = s.find('-');
   const bool has_days = dash != std::string_view::npos;
   const std::vector<std::string> f = split(has_days ? s.substr(dash + 1) : s, ':', true);
@@ -61,6 +61,15 @@ std::optional<Time> parse_time_limit(std::string_view s) {
     if (!add(f[i], weight[i])) return std::nullopt;
   }
   return total;
+}
+
+Time round_up_limit(Time secs, Time unit) {
+  if (secs <= 0 || unit <= 1) return secs;  // kUnlimited and kNoValue are negative
+  const Time whole = secs / unit;
+  if (secs % unit == 0) return secs;
+  Time up = 0;
+  if (__builtin_mul_overflow(whole + 1, unit, &up)) return whole * unit;
+  return up;
 }
 
 bool longer_limit(Time a, Time b) {

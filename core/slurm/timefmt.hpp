@@ -8,9 +8,17 @@
 namespace sluice {
 
 // Time limit as typed to -t/--time or written in config, in seconds. Forms: "M", "M:S", "H:M:S",
-// "D-H", "D-H:M", "D-H:M:S"; "UNLIMITED"/"INFINITE" -> kUnlimited. A bare number is minutes.
-// Returns nullopt for anything else (negative, garbage, out of range).
+// "D-H", "D-H:M", "D-H:M:S"; "UNLIMITED", "INFINITE" and "-1" -> kUnlimited (Slurm's
+// time_str2mins). A bare number is minutes. Seconds are kept as given: Slurm's rounding up to
+// whole minutes is round_up_limit's. Returns nullopt for anything else (other negatives, garbage,
+// out of range). "0" is 0: the callers that read it as UNLIMITED (sbatch/srun -t) say so.
 std::optional<Time> parse_time_limit(std::string_view s);
+
+// A job's time limit (or --time-min) in seconds rounded up to a whole number of `unit` seconds, as
+// Slurm keeps limits in whole minutes (unit 60: "10:30" -> 11:00, "5-1:2:3" -> 5-01:03:00).
+// kUnlimited, kNoValue and 0 are returned as they are; so is everything when `unit` <= 1. A value
+// too large to round saturates at the largest multiple of `unit`.
+Time round_up_limit(Time secs, Time unit);
 
 // Whether time limit `a` is longer than `b`, both in seconds or kUnlimited (longer than any number
 // of seconds, and not longer than itself). False when either is kNoValue (nothing to compare).

@@ -41,10 +41,13 @@ INSTANTIATE_TEST_SUITE_P(Cases, ParseTimeLimit,
                              {"UnlimitedLower", "unlimited", kUnlimited},
                              {"Infinite", "INFINITE", kUnlimited},
                              {"InfiniteMixedCase", "Infinite", kUnlimited},
+                             {"MinusOneIsUnlimited", "-1", kUnlimited},  // Slurm's time_str2mins
                              {"HugeButRepresentable", "100000000-0", 100000000 * kDay},
                              {"Garbage", "abc", std::nullopt},
                              {"Empty", "", std::nullopt},
                              {"Negative", "-5", std::nullopt},
+                             {"MinusTwo", "-2", std::nullopt},
+                             {"MinusOneWithSuffix", "-1:00", std::nullopt},
                              {"PlusSign", "+5", std::nullopt},
                              {"TooManyFields", "1:2:3:4", std::nullopt},
                              {"TooManyFieldsWithDays", "1-2:3:4:5", std::nullopt},
@@ -64,6 +67,48 @@ INSTANTIATE_TEST_SUITE_P(Cases, ParseTimeLimit,
                              {"DaysOverflow", "999999999999999-0", std::nullopt},
                          }),
                          case_name<ParseCase>);
+
+// Slurm keeps limits in whole minutes: seconds round up (time_str2mins), then print as minutes.
+struct RoundCase {
+  const char* name;
+  const char* in;  // as typed to -t
+  Time unit;
+  const char* want;  // format_hms of the rounded limit (scontrol show job's TimeLimit=)
+};
+
+class RoundUpLimit : public testing::TestWithParam<RoundCase> {};
+
+TEST_P(RoundUpLimit, AsSlurmKeepsIt) {
+  const auto secs = parse_time_limit(GetParam().in);
+  ASSERT_TRUE(secs);
+  EXPECT_EQ(format_hms(round_up_limit(*secs, GetParam().unit)), GetParam().want);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RoundUpLimit,
+                         testing::ValuesIn(std::vector<RoundCase>{
+                             {"MinutesSecondsRoundUp", "10:30", 60, "00:11:00"},
+                             {"DaysHMSRoundUp", "5-1:2:3", 60, "5-01:03:00"},
+                             {"OneSecondIsAMinute", "0:01", 60, "00:01:00"},
+                             {"SecondsAbove59RoundUp", "0:90", 60, "00:02:00"},
+                             {"WholeMinutesStay", "10", 60, "00:10:00"},
+                             {"WholeHMSStays", "1:02:00", 60, "01:02:00"},
+                             {"HMSWithSecondsRoundsUp", "1:59:59", 60, "02:00:00"},
+                             {"DaysHoursStay", "2-12", 60, "2-12:00:00"},
+                             {"UnlimitedStays", "UNLIMITED", 60, "UNLIMITED"},
+                             {"MinusOneStaysUnlimited", "-1", 60, "UNLIMITED"},
+                             {"ZeroStays", "0", 60, "00:00:00"},
+                             {"UnitOneKeepsSeconds", "10:30", 1, "00:10:30"},
+                             {"UnitZeroKeepsSeconds", "10:30", 0, "00:10:30"},
+                             {"OtherUnit", "0:31", 30, "00:01:00"},
+                         }),
+                         case_name<RoundCase>);
+
+TEST(RoundUpLimit, MarkersAndOverflow) {
+  EXPECT_EQ(round_up_limit(kNoValue, 60), kNoValue);
+  EXPECT_EQ(round_up_limit(kUnlimited, 60), kUnlimited);
+  EXPECT_EQ(round_up_limit(INT64_MAX, 60), INT64_MAX / 60 * 60) << "saturates at a whole number of units";
+  EXPECT_EQ(round_up_limit(INT64_MAX - 1, 1), INT64_MAX - 1);
+}
 
 struct FormatCase {
   const char* name;

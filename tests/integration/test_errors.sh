@@ -7,7 +7,7 @@ check 1 $'sbatch: error: invalid partition specified: nosuch\nsbatch: error: Bat
   "unknown partition" sbatch -p nosuch --wrap true
 check 1 $'srun: error: invalid partition specified: nosuch\nsrun: error: Unable to allocate resources: Invalid partition name specified' \
   "srun unknown partition" srun -p nosuch hostname
-check 1 "sbatch: error: Invalid --time specification" "bad time" sbatch --time=abc --wrap true
+check 255 "sbatch: error: Invalid --time specification" "bad time (exit 255 as Slurm's)" sbatch --time=abc --wrap true
 check 1 "sbatch: error: Batch job submission failed: Requested node configuration is not available" \
   "more GPUs of a type than any node has" sbatch --gres=gpu:t4:5 --wrap true
 check 1 "sbatch: error: Batch job submission failed: Requested node configuration is not available" \

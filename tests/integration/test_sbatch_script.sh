@@ -90,7 +90,7 @@ expect_eq "prioritized fromscript JobHeldUser" "$(job "$id")" "the command line 
 expect_eq "30:00" "$(squeue -h -j "$id" -o %l)" "the script's other options stay"
 id=$(SBATCH_TIMELIMIT=5 SBATCH_REQUEUE= sbatch -H --parsable order.sh)
 expect_eq "5:00" "$(squeue -h -j "$id" -o %l)" "SBATCH_TIMELIMIT"
-check 1 "sbatch: error: Invalid --time specification" "a bad SBATCH_TIMELIMIT" env SBATCH_TIMELIMIT=abc sbatch -H order.sh
+check 255 "sbatch: error: Invalid --time specification" "a bad SBATCH_TIMELIMIT" env SBATCH_TIMELIMIT=abc sbatch -H order.sh
 printf '#!/bin/sh\n#SBATCH --mem-per-cpu=1G\necho hi\n' > mem.sh
 id=$(sbatch -H --parsable -c 2 mem.sh)
 expect_eq "2G" "$(squeue -h -j "$id" -o %m)" "--mem-per-cpu in the script times -c on the command line"

@@ -60,7 +60,14 @@ for bad in FOO USR1@ USR1@65536 USR1@-1 B:USR1@3x X:USR1 0 SIGFOO ""; do
   check 1 "sbatch: error: Invalid --signal specification" "--signal=$bad refused" sbatch --signal="$bad" --wrap true
 done
 check 1 "srun: error: Invalid --signal specification" "srun has no batch shell for B:" srun --signal=B:USR1 true
-check 1 "sbatch: error: Invalid --time-min specification" "bad --time-min" sbatch --time-min=abc --wrap true
+# A malformed time exits 255, as Slurm's option parser (exit(-1)); sbatch and srun alike.
+check 255 "sbatch: error: Invalid --time-min specification" "bad --time-min" sbatch --time-min=abc --wrap true
+for bad in abc -5 1:2:3:4 5- 1.5 ""; do
+  check 255 "sbatch: error: Invalid --time specification" "bad --time '$bad'" sbatch --time="$bad" --wrap true
+done
+check 255 "srun: error: Invalid --time specification" "srun: bad --time" srun -t soon true
+check 255 "sbatch: error: Invalid --time specification" "a bad #SBATCH --time" \
+  sbatch <(printf '#!/bin/sh\n#SBATCH --time=1:2:3:4\ntrue\n')
 printf '#!/bin/bash\n#SBATCH --signal=USR1@soon\ntrue\n' > badsig.sh
 check 1 "sbatch: error: Invalid --signal specification" "a bad #SBATCH --signal" sbatch badsig.sh
 
@@ -73,6 +80,11 @@ check 1 "sbatch: error: Batch job submission failed: Requested time limit is inv
   "--time over the partition's max_time" sbatch -p batch -t 13:00:00 --wrap true
 check 1 "srun: error: Unable to allocate resources: Requested time limit is invalid (missing or exceeds some limit)" \
   "srun --time over the partition's max_time" srun -p batch -t 12:00:01 true
+# -1, UNLIMITED and 0 all ask for no limit, and meet the partition's max_time like any request.
+for t in -1 UNLIMITED infinite 0; do
+  check 1 "sbatch: error: Batch job submission failed: Requested time limit is invalid (missing or exceeds some limit)" \
+    "-t $t is no limit: over the partition's max_time" sbatch -p batch -t "$t" --wrap true
+done
 expect_eq "0" "$(squeue -h -t all -o %i | grep -c -v -x -e "$batch" -e "$whole" -e "$direc" -e "$early")" \
   "refused submissions leave no job"
 
@@ -126,3 +138,26 @@ clipped=$(sbatch --parsable -H -p batch -t 13:00:00 --wrap true)
 expect_eq "12:00:00" "$(squeue -h -j "$clipped" -o %l)" "clip: --time over max_time becomes max_time"
 check 1 "$tmin" "clip: --time-min over max_time is still refused" sbatch -p batch -t 13:00:00 --time-min=12:30:00 --wrap true
 scancel "$clipped"
+for t in -1 UNLIMITED 0; do
+  clipped=$(sbatch --parsable -H -p batch -t "$t" --wrap true)
+  expect_eq "12:00:00" "$(squeue -h -j "$clipped" -o %l)" "clip: -t $t (no limit) becomes max_time"
+  scancel "$clipped"
+done
+
+# Slurm keeps limits in whole minutes: seconds round up (controller.time_resolution = 60, the
+# default; this test cluster keeps seconds so that the tests above run fast).
+sed -i 's/^time_resolution = 1 .*/time_resolution = 60/' "$CLUSTER_CONF"
+scontrol reconfigure >/dev/null || fail "reconfigure with time_resolution = 60 failed"
+for pair in "10:30 00:11:00" "5-1:2:3 5-01:03:00" "0:01 00:01:00" "0:90 00:02:00" "1:59:59 02:00:00" "90 01:30:00"; do
+  set -- $pair
+  id=$(sbatch --parsable -H -p prioritized -t "$1" --wrap true)
+  expect_eq "TimeLimit=$2" "$(scontrol show job "$id" | grep -o 'TimeLimit=[^ ]*')" "-t $1 is kept as $2"
+  scancel "$id"
+done
+id=$(srun -p prioritized -t 10:30 bash -c 'echo $SLURM_JOB_ID')
+expect_eq "11:00" "$(squeue -h -t all -j "$id" -o %l)" "srun -t 10:30 runs with 11:00"
+id=$(sbatch --parsable -H -p prioritized -t 10 --time-min=0:30 --wrap true)
+expect_eq "TimeMin=00:01:00" "$(scontrol show job "$id" | grep -o 'TimeMin=[^ ]*')" "--time-min=0:30 is a minute"
+check 0 "" "scontrol update TimeLimit=4:30" scontrol update JobId="$id" TimeLimit=4:30
+expect_eq "TimeLimit=00:05:00" "$(scontrol show job "$id" | grep -o 'TimeLimit=[^ ]*')" "an updated limit rounds up too"
+scancel "$id"

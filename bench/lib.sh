@@ -126,6 +126,40 @@ keep_or_remove_work() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# One private cluster at a time, for scripts that measure both systems in turn: $SYS (sluice or
+# slurm) says which. sys_up/sys_down start and stop it: Sluice from $WORK/bench.toml under
+# $WORK/sluice, Slurm with CPUS_PER_NODE CPUs per node under $WORK/slurm.
+SYS=
+sys_up() {
+  if [[ $SYS == sluice ]]; then sluice_up "$WORK/bench.toml" "$WORK/sluice"
+  else slurm_up "$WORK/slurm" "$CPUS_PER_NODE"; fi
+}
+sys_down() {
+  if [[ $SYS == sluice ]]; then sluice_down "$WORK/sluice"; unset SLUICE_CONF
+  else slurm_down "$WORK/slurm"; fi
+}
+
+# stop_clusters_on_exit NAME: at the script's exit both clusters are stopped (munge too) and $WORK
+# is removed, unless KEEP=1, the script failed or FAILED is not 0; Ctrl-C and SIGTERM exit 130/143
+# with a line naming NAME.
+stop_clusters_on_exit() {
+  BENCH_NAME=$1
+  trap _stop_clusters EXIT
+  trap 'echo "$BENCH_NAME: interrupted" >&2; exit 130' INT
+  trap 'echo "$BENCH_NAME: terminated" >&2; exit 143' TERM
+}
+# shellcheck disable=SC2317  # called by the EXIT trap
+_stop_clusters() {
+  local rc=$? keep
+  trap - EXIT INT TERM
+  sluice_down "$WORK/sluice"
+  [[ -d $WORK/slurm ]] && slurm_down "$WORK/slurm" --munge
+  keep=0; [[ $KEEP == 1 || $rc -ne 0 || ${FAILED:-0} -ne 0 ]] && keep=1
+  keep_or_remove_work "$keep"
+  exit "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------------
 # Timing. Times are $EPOCHREALTIME values: seconds since the epoch with microseconds.
 
 # load_average: the 1-, 5- and 15-minute load averages of /proc/loadavg, "a b c".

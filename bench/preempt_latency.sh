@@ -54,29 +54,8 @@ mkdir -m 1777 "$WORK/out"
 RESULTS=$WORK/results.txt; : > "$RESULTS"
 FAILED=0
 
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  local rc=$? keep
-  trap - EXIT INT TERM
-  sluice_down "$WORK/sluice"
-  [[ -d $WORK/slurm ]] && slurm_down "$WORK/slurm" --munge
-  keep=0; [[ $KEEP == 1 || $rc -ne 0 || $FAILED -ne 0 ]] && keep=1
-  keep_or_remove_work "$keep"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "preempt_latency.sh: interrupted" >&2; exit 130' INT
-trap 'echo "preempt_latency.sh: terminated" >&2; exit 143' TERM
-
-SYS=; B=
-sys_up() {
-  if [[ $SYS == sluice ]]; then sluice_up "$WORK/bench.toml" "$WORK/sluice"
-  else slurm_up "$WORK/slurm" "$CPUS_PER_NODE"; fi
-}
-sys_down() {
-  if [[ $SYS == sluice ]]; then sluice_down "$WORK/sluice"; unset SLUICE_CONF
-  else slurm_down "$WORK/slurm"; fi
-}
+stop_clusters_on_exit preempt_latency.sh
+B=
 
 count() {  # PARTITION STATES: number of jobs of PARTITION in STATES
   timeout 20 "$B/squeue" -h -p "$1" -t "$2" -o %i 2>/dev/null | grep -c . || true

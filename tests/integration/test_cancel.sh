@@ -73,8 +73,9 @@ wait $spid 2>/dev/null
 # Ctrl-C twice within a second on srun cancels its job (one alone reports; test_srun_io).
 srun sleep 60 2>"$WORK/srun.err" &
 spid=$!
-wait_for 10 bash -c "squeue -h -o %j | grep -q sleep" || fail "srun job did not start"
+wait_for 10 bash -c "squeue -h -n sleep -t R -o %i | grep -q ." || fail "srun job did not start"
 sid=$(squeue -h -n sleep -o %i)
+sleep 0.5  # the node's agent has connected to srun: Ctrl-C now finds the job running, not pending
 kill -INT $spid
 sleep 0.2
 kill -INT $spid

@@ -59,11 +59,17 @@ struct ChildPlan {
   int cgroup_procs = -1;  // joined by writing "0" (this process) before anything else
 };
 
+// Writes what snprintf put into `buf` (of `size` bytes) to fd: `n` is snprintf's answer, the length
+// the whole text would have had, so a long path or program name is cut at the buffer's end.
+void write_formatted(int fd, const char* buf, int n, std::size_t size) {
+  if (n > 0) (void)!::write(fd, buf, std::min(static_cast<std::size_t>(n), size - 1));
+}
+
 [[noreturn]] void exec_child(const ChildPlan& p) {
   auto fail = [&](const char* what) {
     char buf[512];
-    int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(errno));
-    (void)!::write(p.status_pipe, buf, static_cast<size_t>(n));
+    const int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(errno));
+    write_formatted(p.status_pipe, buf, n, sizeof buf);
     _exit(127);
   };
   if (p.cgroup_procs >= 0 && ::write(p.cgroup_procs, "0", 1) != 1) fail("joining the job's cgroup");
@@ -97,7 +103,7 @@ struct ChildPlan {
     char buf[1024];
     int n = std::snprintf(buf, sizeof buf, "sluiced: error: couldn't chdir to `%s': %s: going to /tmp instead\n",
                           p.workdir.c_str(), std::strerror(errno));
-    (void)!::write(2, buf, static_cast<size_t>(n));
+    write_formatted(2, buf, n, sizeof buf);
     if (::chdir("/tmp") != 0) fail("chdir /tmp");
   }
   int exec_errno = ENOENT;
@@ -110,7 +116,7 @@ struct ChildPlan {
   char buf[600];
   int n = std::snprintf(buf, sizeof buf, "sluiced: error: execve(): %s: %s\n", p.program.c_str(),
                         std::strerror(exec_errno));
-  (void)!::write(2, buf, static_cast<size_t>(n));
+  write_formatted(2, buf, n, sizeof buf);
   _exit(exec_errno);
 }
 

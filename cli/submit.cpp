@@ -216,7 +216,7 @@ bool parse_submit_options(const char* prog, const std::vector<std::string>& args
       }
       case kSignal: {
         auto sig = parse_signal_spec(arg, std::strcmp(prog, "srun") != 0);
-        if (!sig) return bad("Invalid --signal specification");
+        if (!sig) return o.error_exit = 255, bad("Invalid --signal specification");  // slurm_opt.c: exit(-1)
         o.spec.signal = *sig;
         break;
       }

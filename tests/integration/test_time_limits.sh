@@ -57,9 +57,9 @@ between 0 2 "$(($(stamp shell "slurm-$early.out") - $(stamp start "slurm-$early.
 
 # Bad --signal forms: Slurm's line, exit 1, nothing submitted.
 for bad in FOO USR1@ USR1@65536 USR1@-1 B:USR1@3x X:USR1 0 SIGFOO ""; do
-  check 1 "sbatch: error: Invalid --signal specification" "--signal=$bad refused" sbatch --signal="$bad" --wrap true
+  check 255 "sbatch: error: Invalid --signal specification" "--signal=$bad refused" sbatch --signal="$bad" --wrap true
 done
-check 1 "srun: error: Invalid --signal specification" "srun has no batch shell for B:" srun --signal=B:USR1 true
+check 255 "srun: error: Invalid --signal specification" "srun has no batch shell for B:" srun --signal=B:USR1 true
 # A malformed time exits 255, as Slurm's option parser (exit(-1)); sbatch and srun alike.
 check 255 "sbatch: error: Invalid --time-min specification" "bad --time-min" sbatch --time-min=abc --wrap true
 for bad in abc -5 1:2:3:4 5- 1.5 ""; do
@@ -69,7 +69,7 @@ check 255 "srun: error: Invalid --time specification" "srun: bad --time" srun -t
 check 255 "sbatch: error: Invalid --time specification" "a bad #SBATCH --time" \
   sbatch <(printf '#!/bin/sh\n#SBATCH --time=1:2:3:4\ntrue\n')
 printf '#!/bin/bash\n#SBATCH --signal=USR1@soon\ntrue\n' > badsig.sh
-check 1 "sbatch: error: Invalid --signal specification" "a bad #SBATCH --signal" sbatch badsig.sh
+check 255 "sbatch: error: Invalid --signal specification" "a bad #SBATCH --signal" sbatch badsig.sh
 
 # --time-min and the partition's max_time ("batch": 12:00:00).
 tmin="sbatch: error: Batch job submission failed: Invalid time-min specification (exceeds job's time or other limits)"

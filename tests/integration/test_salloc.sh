@@ -44,7 +44,7 @@ expect_match "salloc: job [0-9]+ has been allocated resources" "$(cat "$WORK/err
 expect_match "salloc: Granted job allocation [0-9]+" "$(cat "$WORK/err3")" "and granted"
 
 # A cancelled allocation is revoked: salloc says so and its command gets SIGHUP.
-salloc -J revoked bash -c 'trap "echo got-HUP; exit 9" HUP; touch ready; sleep 300 & wait' > "$WORK/out4" 2> "$WORK/err4" &
+salloc -J revoked bash -c 'trap "echo got-HUP; kill %1; exit 9" HUP; touch ready; sleep 300 & wait' > "$WORK/out4" 2> "$WORK/err4" &
 spid=$!
 wait_for 10 test -e "$WORK/ready" || fail "the allocation's command did not start"
 scancel -n revoked
